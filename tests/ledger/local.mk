@@ -1,0 +1,1 @@
+# tests/ledger/: (filled by its slice)
