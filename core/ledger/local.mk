@@ -1,0 +1,1 @@
+# core/ledger/: the PROVE ledger (filled by its slice).
