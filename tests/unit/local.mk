@@ -13,3 +13,7 @@ unit_check_settings_LDADD = lib/libpxmtest.la $(LDADD)
 
 TESTS += unit/check-exports.sh
 dist_check_SCRIPTS += unit/check-exports.sh
+
+# The SDK's example plugin builds out of tree and loads.
+TESTS += unit/check-sdk-template.sh
+dist_check_SCRIPTS += unit/check-sdk-template.sh
