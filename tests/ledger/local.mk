@@ -1,1 +1,6 @@
-# tests/ledger/: (filled by its slice)
+# tests/ledger/: PROVE.  Check suites link the core library; the shell
+# tests drive ledger-tool (the `audit` verb without main.c) and an
+# independent Python-stdlib implementation of the reference ledger.
+check_PROGRAMS += ledger/ledger-tool
+ledger_ledger_tool_SOURCES = ledger/ledger-tool.c
+dist_check_SCRIPTS += ledger/refledger.py
