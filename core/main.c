@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/verbs.h"
 #include "proximo/sdk.h"
 #include "util/error.h"
@@ -19,6 +20,7 @@ pxm_cli_usage(FILE *f)
 	    "usage: proximo [serve]              serve MCP over stdin/stdout (the default)\n"
 	    "       proximo plugins [--json]     installed plugins: loaded or refused, and why\n"
 	    "       proximo tools [--json]       the tools this server serves, with their kinds\n"
+	    "       proximo audit verify|log|checkpoint ...   the tamper-evident ledger\n"
 	    "       proximo --version\n"
 	    "       proximo --help\n"
 	    "\n"
@@ -54,6 +56,8 @@ main(int argc, char **argv)
 		return pxm_cli_plugins(argc - 1, argv + 1);
 	if (strcmp(verb, "tools") == 0)
 		return pxm_cli_tools(argc - 1, argv + 1);
+	if (strcmp(verb, "audit") == 0)
+		return pxm_cli_audit(argc - 1, argv + 1);
 	fprintf(stderr, "proximo: unknown command '%s'\n", verb);
 	pxm_cli_usage(stderr);
 	return PXM_EXIT_USAGE;

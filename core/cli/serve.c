@@ -49,7 +49,7 @@ pxm_cli_serve(int argc, char **argv)
 		fprintf(stderr, "proximo: %s\n", err.text);
 		return PXM_EXIT_FAIL;
 	}
-	if ((r = pxm_runtime_open(&rt, &err, PXM_RT_PLUGINS)) != PXM_OK) {
+	if ((r = pxm_runtime_open(&rt, &err, PXM_RT_PLUGINS | PXM_RT_LEDGER)) != PXM_OK) {
 		fprintf(stderr, "proximo: %s\n", err.text[0] ? err.text : pxm_strerror(r));
 		goto out;
 	}

@@ -12,5 +12,7 @@ struct pxm_runtime;
 
 /** Register the core tools into rt->reg. */
 int	pxm_meta_register(struct pxm_runtime *rt, struct pxm_error *err);
+/** audit_verify and audit_entries (meta/audit.c). */
+int	pxm_meta_register_audit(struct pxm_runtime *rt, struct pxm_error *err);
 
 #endif

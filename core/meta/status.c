@@ -51,6 +51,7 @@ int
 pxm_meta_register(struct pxm_runtime *rt, struct pxm_error *err)
 {
 	struct pxm_tool t;
+	int r;
 
 	memset(&t, 0, sizeof t);
 	t.size = sizeof t;
@@ -64,5 +65,7 @@ pxm_meta_register(struct pxm_runtime *rt, struct pxm_error *err)
 	t.output_schema = status_output;
 	t.read = status_read;
 	t.payload = rt;
-	return pxm_registry_add_tool(rt->reg, err, NULL, "proximo", &t);
+	if ((r = pxm_registry_add_tool(rt->reg, err, NULL, "proximo", &t)) != PXM_OK)
+		return r;
+	return pxm_meta_register_audit(rt, err);
 }
