@@ -4,3 +4,7 @@
 check_PROGRAMS += ledger/ledger-tool
 ledger_ledger_tool_SOURCES = ledger/ledger-tool.c
 dist_check_SCRIPTS += ledger/refledger.py
+noinst_HEADERS += ledger/helpers.h ledger/tap.h
+check_PROGRAMS += ledger/test_ledger
+ledger_test_ledger_SOURCES = ledger/test_ledger.c
+TESTS += ledger/test_ledger
