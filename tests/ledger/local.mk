@@ -14,3 +14,6 @@ TESTS += ledger/test_canon
 check_PROGRAMS += ledger/test_tamper
 ledger_test_tamper_SOURCES = ledger/test_tamper.c
 TESTS += ledger/test_tamper
+check_PROGRAMS += ledger/test_durability
+ledger_test_durability_SOURCES = ledger/test_durability.c
+TESTS += ledger/test_durability
