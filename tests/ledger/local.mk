@@ -17,3 +17,6 @@ TESTS += ledger/test_tamper
 check_PROGRAMS += ledger/test_durability
 ledger_test_durability_SOURCES = ledger/test_durability.c
 TESTS += ledger/test_durability
+dist_check_SCRIPTS += ledger/interop.sh ledger/offline.sh ledger/canary.sh
+dist_check_DATA += ledger/tap.sh
+TESTS += ledger/interop.sh ledger/offline.sh ledger/canary.sh
