@@ -16,7 +16,9 @@
 #include "pipeline/plan.h"
 #include "plugin/host.h"
 #include "plugin/loader.h"
+#include "registry/pattern.h"
 #include "registry/registry.h"
+#include "registry/schema.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/settings.h"
@@ -315,6 +317,8 @@ static const struct pxm_host host_table = {
 	.http_request = pxm_call_http_request,
 	.http_request_many = pxm_call_http_request_many,
 	.http_response_clear = host_http_response_clear,
+	.schema_validate = pxm_schema_validate,
+	.path_match = pxm_pattern_match,
 };
 
 const struct pxm_host *

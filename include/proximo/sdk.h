@@ -445,6 +445,15 @@ struct pxm_host {
 			    struct pxm_endpoint *ep, const struct pxm_http_request *reqs,
 			    size_t n);
 	void		(*http_response_clear)(struct pxm_http_response *resp);
+
+	/* -- the core's JSON Schema validator and API path patterns */
+	/** Validate an instance against a JSON Schema with the same validator
+	 *  (and messages) the core applies to tool arguments. */
+	int		(*schema_validate)(struct pxm_error *err, const json_t *schema,
+			    const json_t *instance);
+	/** Match an encoded path against a pattern ("/nodes/{node}"): 1 and
+	 *  *vars = {name: decoded value} (new), or 0. */
+	int		(*path_match)(json_t **vars, const char *pattern, const char *path);
 	/* 1.1+: append here only */
 };
 

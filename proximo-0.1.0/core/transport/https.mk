@@ -1,0 +1,1 @@
+# core/transport/: HTTPS transport (filled by its slice).

@@ -1,0 +1,1 @@
+# core/transport/: ssh transport (filled by its slice).

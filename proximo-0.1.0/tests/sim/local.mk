@@ -1,0 +1,1 @@
+# tests/sim/: (filled by its slice)

@@ -1,0 +1,1 @@
+# tests/ssh/: ssh transport tests (filled by its slice).

@@ -1,0 +1,1 @@
+# tests/transport/: HTTPS transport tests (filled by its slice).
