@@ -266,9 +266,14 @@ main(int argc, char **argv)
 			    "description", "which object the call applies to"));
 			json_array_append_new(json_object_get(schema, "required"),
 			    json_string(scope_param ? scope_param : "scope"));
-			if (strstr(json_dumps(scopes, 0), "{kind}"))
-				json_object_set_new(props, "kind", json_pack("{s:s, s:[s,s], s:s}",
-				    "type", "string", "enum", "lxc", "qemu", "default", "lxc"));
+			{
+				char *dumped = json_dumps(scopes, 0);
+
+				if (dumped && strstr(dumped, "{kind}"))
+					json_object_set_new(props, "kind", json_pack("{s:s, s:[s,s], s:s}",
+					    "type", "string", "enum", "lxc", "qemu", "default", "lxc"));
+				free(dumped);
+			}
 			method = strdup(is_read ? "GET" : "POST");
 			path = strdup("");
 		} else {
@@ -304,8 +309,13 @@ main(int argc, char **argv)
 				json_object_set_new(json_object_get(schema, "properties"), "kind",
 				    json_pack("{s:s, s:O, s:O}", "type", "string", "enum", kinds,
 				    "default", json_array_get(kinds, 0)));
-				find_op(api, substitute(opspec, "kind", json_string_value(json_array_get(kinds, 0))),
-				    name, &method, NULL);
+				{
+					char *first_kind = substitute(opspec, "kind",
+					    json_string_value(json_array_get(kinds, 0)));
+
+					find_op(api, first_kind, name, &method, NULL);
+					free(first_kind);
+				}
 				path = strdup(strchr(opspec, ' ') + 1);
 			} else {
 				const json_t *op = find_op(api, opspec, name, &method, &path);
