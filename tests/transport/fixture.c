@@ -39,7 +39,9 @@ void
 fx_start(struct fixture *f, ...)
 {
 	const char *argv[32], *a;
+	static char expanded[8][512];
 	char line[256], tmpl[256];
+	int nexp = 0;
 	const char *tmp = getenv("TMPDIR");
 	struct pollfd pfd;
 	size_t len = 0;
@@ -55,8 +57,14 @@ fx_start(struct fixture *f, ...)
 	argv[argc++] = "--dir";
 	argv[argc++] = f->dir;
 	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 30)
+	while ((a = va_arg(ap, const char *)) != NULL && argc < 30) {
+		/* "@/name": a file in the fixture's own directory. */
+		if (a[0] == '@' && a[1] == '/' && nexp < 8) {
+			snprintf(expanded[nexp], sizeof expanded[nexp], "%s%s", f->dir, a + 1);
+			a = expanded[nexp++];
+		}
 		argv[argc++] = a;
+	}
 	va_end(ap);
 	argv[argc] = NULL;
 	ck_assert_int_eq(pipe(p), 0);

@@ -20,7 +20,8 @@ struct fixture {
 };
 
 /** Start tls_fixture with extra arguments (NULL-terminated list); the
- *  test fails if it does not come up.  --dir is added. */
+ *  test fails if it does not come up.  --dir is added; an argument
+ *  "@/name" stands for the file "name" in the fixture's directory. */
 void	fx_start(struct fixture *f, ...);
 /** Stop it and remove its directory. */
 void	fx_stop(struct fixture *f);

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -375,8 +376,16 @@ respond(struct conn *c, int status, const char *reason, const char *ctype,
 		}
 		return;
 	}
-	if (ssl_write_all(c->ssl, head, (size_t)n) == 0)
-		ssl_write_all(c->ssl, body, blen);
+	/* One record for head and body, as a real server would. */
+	{
+		char *all = malloc((size_t)n + blen);
+		if (all == NULL)
+			return;
+		memcpy(all, head, (size_t)n);
+		memcpy(all + n, body, blen);
+		ssl_write_all(c->ssl, all, (size_t)n + blen);
+		free(all);
+	}
 }
 
 static void
@@ -555,7 +564,7 @@ pmg_login(struct conn *c, const struct req *r)
 static void
 route(struct conn *c, struct req *r)
 {
-	char path[2048], qv[64], *big;
+	char path[2048], qv[64] = "", *big;
 	char e1[2048], e2[2048], e3[8192], e4[256], *resp;
 	const char *p = r->path;
 	size_t n, i;
@@ -650,7 +659,10 @@ route(struct conn *c, struct req *r)
 		respond(c, 302, "Found", "text/html",
 		    "Location: https://127.0.0.1:1/elsewhere\r\n", "");
 	} else if (strcmp(path, "/slow") == 0) {
-		n = query_param(r, "ms", qv, sizeof qv) ? strtoul(qv, NULL, 10) : 100;
+		/* ms from the query (GET) or the form body (POST). */
+		if (!query_param(r, "ms", qv, sizeof qv))
+			form_field(r->body, "ms", qv, sizeof qv);
+		n = qv[0] ? strtoul(qv, NULL, 10) : 100;
 		usleep((useconds_t)n * 1000);
 		snprintf(e4, sizeof e4, "{\"data\":{\"slept\":%zu}}", n);
 		respond(c, 200, "OK", "application/json", NULL, e4);
@@ -874,6 +886,7 @@ main(int argc, char **argv)
 			close(fd);
 			continue;
 		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		c->fd = fd;
 		c->id = ++next_conn_id;
 		if (pthread_create(&th, &attr, conn_main, c) != 0) {
