@@ -323,6 +323,7 @@ start_attempt(struct pxm_xfer *x, const struct pxm_http_auth *auth)
 	x->attempt_connect_ms = ep->connect_timeout_ms < left ?
 	    ep->connect_timeout_ms : left;
 	x->mismatches_before = ep->tls.mismatches;
+	x->verify_failures_before = ep->tls.verify_failures;
 	if (x->url.len == 0) {
 		if ((r = pxm_buf_printf(&x->url, "%s%s", ep->base_url, x->path)) != PXM_OK ||
 		    (x->query.len > 0 &&
@@ -391,9 +392,9 @@ parse_answer(struct pxm_xfer *x, const struct pxm_http_auth *auth)
 	} else if (x->body_in.len == 0) {
 		if (ok)
 			resp->data = json_null();
-	} else if (!ok) {
+	} else if (!ok && x->body_in.data[0] != '<') {
 		msg = x->body_in.data;		/* PBS: the bare message text */
-	}
+	}				/* (an HTML page says less than the status line) */
 	snprintf(resp->message, sizeof resp->message, "%s",
 	    msg && *msg ? msg : ok ? "" : x->reason_phrase);
 	trim_message(resp->message);
@@ -439,7 +440,9 @@ connection_level(const struct pxm_xfer *x, CURLcode res, long os_err, int pin_fa
 		return 1;
 	case CURLE_SSL_CONNECT_ERROR:
 		/* A reset during the handshake, not a certificate problem. */
-		return !pin_fail && (os_err == ECONNRESET || os_err == EPIPE ||
+		return !pin_fail &&
+		    x->ep->tls.verify_failures == x->verify_failures_before &&
+		    (os_err == ECONNRESET || os_err == EPIPE ||
 		    os_err == ECONNABORTED || strstr(x->errbuf, "reset") != NULL ||
 		    strstr(x->errbuf, "unexpected eof") != NULL);
 	default:
@@ -476,7 +479,10 @@ map_curl_error(struct pxm_xfer *x, CURLcode res, long os_err, int pin_fail,
 		    "(none)", ep->host, pi->fp_var);
 		return;
 	}
-	if (x->prereq_refused || res == CURLE_PEER_FAILED_VERIFICATION
+	if (ep->tls.verify_failures != x->verify_failures_before)
+		snprintf(detail, sizeof detail, "%s", ep->tls.last_verify_error);
+	if (x->prereq_refused || res == CURLE_PEER_FAILED_VERIFICATION ||
+	    ep->tls.verify_failures != x->verify_failures_before
 #if LIBCURL_VERSION_NUM < 0x073e00
 	    || res == CURLE_SSL_CACERT
 #endif

@@ -88,6 +88,29 @@ static const struct {
 	{ "Permissions.Modify", "Administrator" },
 };
 
+/* How many privileges each built-in role holds: among alternatives
+ * ("A|B"), the smallest grant is suggested. */
+static int
+role_size(const char *role)
+{
+	static const struct {
+		const char *role;
+		int size;
+	} sizes[] = {
+		{ "PVETemplateUser", 2 }, { "PVEDatastoreUser", 2 },
+		{ "PVESDNUser", 2 }, { "PVEMappingUser", 2 }, { "PVEPoolAdmin", 2 },
+		{ "PVESysAdmin", 3 }, { "PVESDNAdmin", 3 }, { "PVEUserAdmin", 3 },
+		{ "PVEMappingAdmin", 3 }, { "PVEDatastoreAdmin", 4 },
+		{ "PVEAuditor", 6 }, { "PVEVMUser", 6 }, { "PVEVMAdmin", 18 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (strcmp(sizes[i].role, role) == 0)
+			return sizes[i].size;
+	return 1000;	/* Administrator */
+}
+
 const char *
 pxm_pve_role_for(const char *priv)
 {
@@ -100,16 +123,28 @@ pxm_pve_role_for(const char *priv)
 }
 
 /* Copy a remote-supplied text for display: control characters become
- * spaces, so an answer cannot forge log lines. */
+ * spaces (an answer cannot forge log lines), runs of spaces collapse, and
+ * the ends are trimmed. */
 static void
 clean(char *out, size_t size, const char *in)
 {
-	size_t i;
+	size_t o = 0;
+	int space = 1;
 
-	snprintf(out, size, "%s", in ? in : "");
-	for (i = 0; out[i]; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-			out[i] = ' ';
+	for (; in != NULL && *in && o + 1 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			if (!space)
+				out[o++] = ' ';
+			space = 1;
+		} else {
+			out[o++] = (char)c;
+			space = 0;
+		}
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
 }
 
 static const char *
@@ -163,13 +198,19 @@ map_403(struct pxm_xfer *x, const char *msg, const struct pxm_http_auth *auth)
 
 	if (ep->info->auth == PXM_AUTH_PVE_TOKEN &&
 	    parse_perm(msg, path, sizeof path, privs, sizeof privs)) {
-		/* "A|B" means any of them would do: suggest for the first
-		 * one a built-in role grants. */
-		const char *p = privs;
-		while (*p && role == NULL) {
+		/* "A|B" means any of them would do: suggest the smallest
+		 * built-in role that grants one of them. */
+		const char *p = privs, *cand;
+		char one[128];
+		while (*p) {
 			n = strcspn(p, "|, ");
-			snprintf(first, sizeof first, "%.*s", (int)n, p);
-			role = pxm_pve_role_for(first);
+			snprintf(one, sizeof one, "%.*s", (int)n, p);
+			cand = pxm_pve_role_for(one);
+			if (cand != NULL && (role == NULL ||
+			    role_size(cand) < role_size(role))) {
+				role = cand;
+				snprintf(first, sizeof first, "%s", one);
+			}
 			p += n;
 			p += strspn(p, "|, ");
 		}
@@ -185,11 +226,12 @@ map_403(struct pxm_xfer *x, const char *msg, const struct pxm_http_auth *auth)
 			    user_of(user, sizeof user, tid));
 		} else if (role != NULL) {
 			pxm_http_fail(x, PXM_E_REMOTE, "http_403",
-			    "PVE denied it (HTTP 403: %s). The token %s lacks %s on %s. "
-			    "The built-in role %s grants it: pveum acl modify %s "
+			    "PVE denied it (HTTP 403: %s). The token %s lacks %s%s on "
+			    "%s. The built-in role %s grants %s: pveum acl modify %s "
 			    "--tokens '%s' --roles %s. A token with privilege "
 			    "separation also needs its user (%s) to hold it.",
-			    msg, tid, privs, path, role, path, tid, role,
+			    msg, tid, privs, strchr(privs, '|') ? " (any one would do)"
+			    : "", path, role, first, path, tid, role,
 			    user_of(user, sizeof user, tid));
 		} else {
 			pxm_http_fail(x, PXM_E_REMOTE, "http_403",

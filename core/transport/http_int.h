@@ -59,6 +59,7 @@ struct pxm_xfer {
 	uint32_t	attempt_timeout_ms;
 	uint32_t	attempt_connect_ms;
 	unsigned long	mismatches_before;
+	unsigned long	verify_failures_before;
 	struct pxm_endpoint *ep;
 };
 

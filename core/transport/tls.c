@@ -182,6 +182,31 @@ pin_verify_cb(int preverify_ok, X509_STORE_CTX *sctx)
 	return 1;
 }
 
+/*
+ * Verifying modes: OpenSSL decides; the callback only records why it
+ * refused, so the error can say so even when libcurl reports the failed
+ * handshake generically.
+ */
+static int
+record_verify_cb(int preverify_ok, X509_STORE_CTX *sctx)
+{
+	struct pxm_tls_policy *pol;
+	SSL *ssl;
+
+	if (preverify_ok)
+		return 1;
+	ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl != NULL &&
+	    (pol = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), policy_index())) != NULL) {
+		pol->verify_failures++;
+		snprintf(pol->last_verify_error, sizeof pol->last_verify_error,
+		    "%s (depth %d)", X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(sctx)),
+		    X509_STORE_CTX_get_error_depth(sctx));
+	}
+	return 0;
+}
+
 CURLcode
 pxm_tls_sslctx_setup(CURL *curl, void *sslctx, void *policy)
 {
@@ -203,8 +228,11 @@ pxm_tls_sslctx_setup(CURL *curl, void *sslctx, void *policy)
 	case PXM_TLS_CA_BUNDLE:
 		X509_STORE_set_flags(SSL_CTX_get_cert_store(ctx),
 		    X509_V_FLAG_PARTIAL_CHAIN);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, record_verify_cb);
 		break;
 	case PXM_TLS_SYSTEM:
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, record_verify_cb);
+		break;
 	case PXM_TLS_UNVERIFIED:
 		break;
 	}

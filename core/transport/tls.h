@@ -49,6 +49,10 @@ struct pxm_tls_policy {
 	 * a mismatch happened during its own attempt. */
 	unsigned long	mismatches;
 	char		last_observed[PXM_TLS_FP_HEXLEN + 1];
+	/* Chain/name verification failures (ca_bundle, system), counted the
+	 * same way, with OpenSSL's reason for the last one. */
+	unsigned long	verify_failures;
+	char		last_verify_error[128];
 };
 
 /**

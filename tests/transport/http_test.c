@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,6 +69,7 @@ expect_error(const struct pxm_error *err, int rc, int code, const char *reason, 
 	const char *s;
 	va_list ap;
 
+	fprintf(stderr, "[%s] %s\n", err->reason, err->text);
 	ck_assert_msg(rc == code, "rc %d, wanted %d: %s", rc, code, err->text);
 	ck_assert_int_eq(err->code, code);
 	ck_assert_str_eq(err->reason, reason);
@@ -148,7 +150,8 @@ START_TEST(pve_error_mapping)
 
 	rc = call(ep, &resp, &err, "GET", "/err/403-any", NULL, 0, 0);
 	expect_error(&err, rc, PXM_E_REMOTE, "http_403",
-	    "VM.Config.Disk|VM.Config.CDROM", "--roles PVEVMAdmin", NULL);
+	    "VM.Config.Disk|VM.Config.CDROM", "any one would do",
+	    "PVEVMUser grants VM.Config.CDROM", "--roles PVEVMUser", NULL);
 	pxm_http_response_clear(&resp);
 
 	rc = call(ep, &resp, &err, "GET", "/err/403-user", NULL, 0, 0);

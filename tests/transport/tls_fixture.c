@@ -9,7 +9,8 @@
  *   cert.pem    the leaf certificate (ca.pem too with --ca)
  *   raw.bin     every byte received from the network (TLS records)
  *   plain.bin   every decrypted byte received
- *   events.log  one line per event: "accept C", "tls C ok|fail", "reset C",
+ *   events.log  one line per event: "accept C", "tlsok C", "tlsfail C",
+ *               "reset C",
  *               "req C METHOD TARGET", "close C", "login ok|fail"
  * so a test can count connections and requests and prove that nothing
  * (no Authorization header, no token) arrived on a refused connection.
@@ -719,11 +720,11 @@ conn_main(void *arg)
 	BIO_set_callback_ex(bio, raw_cb);
 	SSL_set_bio(c->ssl, bio, bio);
 	if (SSL_accept(c->ssl) != 1) {
-		event("tls %d fail", c->id);
+		event("tlsfail %d", c->id);
 		ERR_clear_error();
 		goto done;
 	}
-	event("tls %d ok", c->id);
+	event("tlsok %d", c->id);
 	while (read_request(c, &r) == 0) {
 		event("req %d %s %s", c->id, r.method, r.target);
 		pthread_mutex_lock(&lock);
