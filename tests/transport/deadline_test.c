@@ -94,10 +94,10 @@ START_TEST(blackhole_hits_the_connect_deadline)
 	    "connect deadline of 1 s (PROXIMO_HTTP_CONNECT_TIMEOUT)", el, 1000);
 	ck_assert_ptr_nonnull(strstr(err.text, "was not sent"));
 	/* A timeout is not a connection failure: no retry, even for a GET. */
-	ck_assert_int_eq(fx_count(&f, "accept "), 1);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 1), 1);
 	rc = timed(ep, &err, "POST", 0, &el);
 	expect_deadline(&err, rc, "timeout_connect", "connect deadline", el, 1000);
-	ck_assert_int_eq(fx_count(&f, "accept "), 2);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 2), 2);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 }
@@ -135,10 +135,10 @@ START_TEST(unanswered_request_hits_the_request_deadline)
 	rc = timed(ep, &err, "GET", 500, &el);
 	expect_deadline(&err, rc, "timeout_request", "request deadline of 500 ms",
 	    el, 500);
-	ck_assert_int_eq(fx_count(&f, "req "), 1);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 1), 1);
 	rc = timed(ep, &err, "POST", 500, &el);
 	expect_deadline(&err, rc, "timeout_request", "may still complete", el, 500);
-	ck_assert_int_eq(fx_count(&f, "req "), 2);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 2), 2);
 	/* The endpoint's own default, from the environment. */
 	setenv("PROXIMO_HTTP_TIMEOUT", "0.7", 1);
 	pxm_endpoint_free(ep);
@@ -167,7 +167,7 @@ START_TEST(drip_and_slow_headers)
 		rc = timed(ep, &err, "GET", 1500, &el);
 		expect_deadline(&err, rc, "timeout_request",
 		    "request deadline of 1500 ms", el, 1500);
-		ck_assert_int_eq(fx_count(&f, "req "), 1);
+		ck_assert_int_eq(fx_wait_count(&f, "req ", 1), 1);
 		pxm_endpoint_free(ep);
 		fx_stop(&f);
 	}

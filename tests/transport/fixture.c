@@ -192,6 +192,17 @@ fx_count(const struct fixture *f, const char *prefix)
 }
 
 int
+fx_wait_count(const struct fixture *f, const char *prefix, int n)
+{
+	long long end = fx_now_ms() + 5000;
+
+	while (fx_count(f, prefix) < n && fx_now_ms() < end)
+		usleep(10000);
+	usleep(100000);
+	return fx_count(f, prefix);
+}
+
+int
 fx_wait_closed(const struct fixture *f, int timeout_ms)
 {
 	long long end = fx_now_ms() + timeout_ms;

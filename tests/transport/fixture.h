@@ -27,6 +27,10 @@ void	fx_start(struct fixture *f, ...);
 void	fx_stop(struct fixture *f);
 /** Lines of events.log starting with `prefix` ("accept ", "req "). */
 int	fx_count(const struct fixture *f, const char *prefix);
+/** Wait until at least n such lines were logged (or 5 s), let the fixture
+ *  settle 100 ms, and return the count: for assertions after a failure,
+ *  when the client may return before the fixture has logged. */
+int	fx_wait_count(const struct fixture *f, const char *prefix, int n);
 /** Wait until every accepted connection was closed (or timeout_ms). */
 int	fx_wait_closed(const struct fixture *f, int timeout_ms);
 /** A file of the capture directory, read whole (NUL-terminated; free). */

@@ -305,7 +305,7 @@ START_TEST(token_file_refusals)
 	rc = call(ep, &resp, &err, "GET", "/version", NULL, 0, 0);
 	expect_error(&err, rc, PXM_E_CONFIG, "bad_token", NULL);
 	/* Nothing was sent for any of them. */
-	ck_assert_int_eq(fx_count(&f, "accept "), 0);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 0), 0);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 }
@@ -346,7 +346,7 @@ START_TEST(refused_before_sending)
 	req.size = 0;
 	memset(&resp, 0, sizeof resp);
 	ck_assert_int_eq(pxm_http_request(&resp, &err, ep, &req, NULL), PXM_E_ABI);
-	ck_assert_int_eq(fx_count(&f, "accept "), 0);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 0), 0);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 }
@@ -561,8 +561,8 @@ START_TEST(get_retried_once_post_never)
 	expect_error(&err, rc, PXM_E_TRANSPORT, "connect", "may or may not have reached",
 	    NULL);
 	pxm_http_response_clear(&resp);
-	ck_assert_int_eq(fx_count(&f, "req "), 1);
-	ck_assert_int_eq(fx_count(&f, "accept "), 1);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 1), 1);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 1), 1);
 	/* Neither PUT nor DELETE. */
 	fx_stop(&f);
 	pxm_endpoint_free(ep);
@@ -571,7 +571,7 @@ START_TEST(get_retried_once_post_never)
 	ck_assert_int_eq(call(ep, &resp, &err, "PUT", "/echo", NULL, 0, 0), PXM_E_TRANSPORT);
 	ck_assert_int_eq(call(ep, &resp, &err, "DELETE", "/echo", NULL, 0, 0),
 	    PXM_E_TRANSPORT);
-	ck_assert_int_eq(fx_count(&f, "req "), 2);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 2), 2);
 	/* A GET marked PXM_HTTP_NO_RETRY is not retried either. */
 	fx_stop(&f);
 	pxm_endpoint_free(ep);
@@ -579,7 +579,7 @@ START_TEST(get_retried_once_post_never)
 	ep = pve_setup(&f);
 	ck_assert_int_eq(call(ep, &resp, &err, "GET", "/version", NULL,
 	    PXM_HTTP_NO_RETRY, 0), PXM_E_TRANSPORT);
-	ck_assert_int_eq(fx_count(&f, "req "), 1);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 1), 1);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 
@@ -588,7 +588,7 @@ START_TEST(get_retried_once_post_never)
 	ep = pve_setup(&f);
 	rc = call(ep, &resp, &err, "GET", "/version", NULL, 0, 0);
 	expect_error(&err, rc, PXM_E_TRANSPORT, "connect", "also on a retry", NULL);
-	ck_assert_int_eq(fx_count(&f, "accept "), 2);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 2), 2);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 }
@@ -695,7 +695,7 @@ START_TEST(pmg_relogin_only_once)
 	    NULL);
 	pxm_http_response_clear(&resp);
 	ck_assert_int_eq(fx_count(&f, "login ok"), 2);
-	ck_assert_int_eq(fx_count(&f, "req "), 4);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 4), 4);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 
@@ -710,7 +710,7 @@ START_TEST(pmg_relogin_only_once)
 	    "root@pam", NULL);
 	pxm_http_response_clear(&resp);
 	ck_assert_int_eq(fx_count(&f, "login fail"), 1);
-	ck_assert_int_eq(fx_count(&f, "req "), 1);
+	ck_assert_int_eq(fx_wait_count(&f, "req ", 1), 1);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 }

@@ -120,8 +120,8 @@ START_TEST(wrong_pin_refused_before_any_byte)
 	    "sent)", other.fp, f.fp);
 	ck_assert_msg(strstr(err.text, want) != NULL, "%s", err.text);
 	ck_assert_ptr_null(strstr(err.text, SECRET));
+	assert_nothing_sent(&f);	/* waits for the fixture to finish */
 	ck_assert_int_eq(fx_count(&f, "tlsfail "), 1);
-	assert_nothing_sent(&f);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
 	fx_stop(&other);
@@ -164,7 +164,7 @@ START_TEST(g12_hundred_connections)
 	}
 	pxm_endpoint_free(ep);
 	ck_assert_int_eq(refused, 100);
-	ck_assert_int_eq(fx_count(&f, "accept "), 100);
+	ck_assert_int_eq(fx_wait_count(&f, "accept ", 100), 100);
 	assert_nothing_sent(&f);
 	fx_stop(&f);
 	fx_stop(&other);
