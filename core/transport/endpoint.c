@@ -201,7 +201,7 @@ read_tls(struct pxm_endpoint *ep)
 	}
 	if (fp != NULL) {
 		ep->tls.mode = PXM_TLS_PINNED;
-		if (pxm_tls_fingerprint_parse(ep->tls.pin, &e, pi->fp_var, fp) != PXM_OK)
+		if (pxm_tls_pins_parse(&ep->tls, &e, pi->fp_var, fp) != PXM_OK)
 			config_error(ep, &e);
 		if (ep->ca_bundle != NULL)
 			pxm_info("%s: %s is set, so the certificate pin replaces %s",
@@ -412,8 +412,10 @@ pxm_endpoint_describe(json_t **out, const struct pxm_endpoint *ep)
 	fail |= set_str(o, "tls", pxm_tls_mode_name(ep->tls.mode));
 	fail |= json_object_set_new(o, "tls_unverified",
 	    json_boolean(ep->tls.mode == PXM_TLS_UNVERIFIED));
-	fail |= set_str(o, "fingerprint",
-	    ep->tls.mode == PXM_TLS_PINNED && ep->tls.pin[0] ? ep->tls.pin : NULL);
+	fail |= set_str(o, "fingerprint", ep->tls.mode == PXM_TLS_PINNED &&
+	    ep->tls.npins > 0 ? ep->tls.pins[0] : NULL);
+	if (ep->tls.npins > 1)
+		fail |= set_str(o, "fingerprint_next", ep->tls.pins[1]);
 	fail |= set_str(o, "ca_bundle", ep->ca_bundle);
 	fail |= set_str(o, "credential_file", ep->cred_path);
 	if (pi->auth == PXM_AUTH_PMG_TICKET) {

@@ -459,7 +459,7 @@ map_curl_error(struct pxm_xfer *x, CURLcode res, long os_err, int pin_fail,
 	int mutation = strcmp(x->method, "GET") != 0;
 	curl_off_t appconnect = 0;
 	long nconnects = 0;
-	char d[32], detail[CURL_ERROR_SIZE + 8];
+	char d[32], detail[CURL_ERROR_SIZE + 8], pins[2 * PXM_TLS_FP_HEXLEN + 8];
 
 	snprintf(detail, sizeof detail, "%s",
 	    x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
@@ -470,12 +470,13 @@ map_curl_error(struct pxm_xfer *x, CURLcode res, long os_err, int pin_fail,
 		return;
 	}
 	if (pin_fail) {
+		pxm_tls_pins_text(pins, sizeof pins, &ep->tls);
 		pxm_http_fail(x, PXM_E_TLS, "tls_pin",
 		    "server certificate fingerprint mismatch: pinned %s, observed %s "
 		    "\xe2\x80\x94 refusing before any request (token never sent). If %s "
 		    "renewed its certificate on purpose, update %s (openssl x509 "
 		    "-fingerprint -sha256 -noout -in /etc/pve/local/pve-ssl.pem).",
-		    ep->tls.pin, ep->tls.last_observed[0] ? ep->tls.last_observed :
+		    pins, ep->tls.last_observed[0] ? ep->tls.last_observed :
 		    "(none)", ep->host, pi->fp_var);
 		return;
 	}

@@ -73,6 +73,62 @@ bad:
 }
 
 int
+pxm_tls_pins_parse(struct pxm_tls_policy *pol, struct pxm_error *err,
+    const char *var, const char *value)
+{
+	char one[256];
+	const char *p = value;
+	size_t n;
+	int r;
+
+	pol->npins = 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (pol->npins == PXM_TLS_MAX_PINS)
+			return pxm_error_set(err, PXM_E_CONFIG, "config",
+			    "%s holds more than %d fingerprints; accepted: the "
+			    "certificate's fingerprint, or two separated by ',' while "
+			    "a renewal is under way", var, PXM_TLS_MAX_PINS);
+		snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : 0), p);
+		if ((r = pxm_tls_fingerprint_parse(pol->pins[pol->npins], err, var,
+		    one)) != PXM_OK) {
+			pol->npins = 0;
+			return r;
+		}
+		pol->npins++;
+		p += strcspn(p, ",");
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return PXM_OK;
+}
+
+void
+pxm_tls_pins_text(char *buf, size_t size, const struct pxm_tls_policy *pol)
+{
+	if (pol->npins == 2)
+		snprintf(buf, size, "%s or %s", pol->pins[0], pol->pins[1]);
+	else
+		snprintf(buf, size, "%s", pol->npins ? pol->pins[0] : "(none)");
+}
+
+static int
+pin_matches(const struct pxm_tls_policy *pol, const char *fp)
+{
+	size_t i;
+	int ok = 0;
+
+	for (i = 0; i < pol->npins; i++)
+		ok |= CRYPTO_memcmp(fp, pol->pins[i], PXM_TLS_FP_HEXLEN) == 0;
+	return ok;
+}
+
+int
 pxm_tls_cert_fingerprint(char out[PXM_TLS_FP_HEXLEN + 1], const void *cert)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -173,7 +229,7 @@ pin_verify_cb(int preverify_ok, X509_STORE_CTX *sctx)
 		X509_STORE_CTX_set_error(sctx, X509_V_ERR_UNSPECIFIED);
 		return 0;
 	}
-	if (CRYPTO_memcmp(fp, pol->pin, PXM_TLS_FP_HEXLEN) != 0) {
+	if (!pin_matches(pol, fp)) {
 		note_mismatch(pol, fp);
 		X509_STORE_CTX_set_error(sctx, X509_V_ERR_CERT_REJECTED);
 		return 0;
@@ -258,14 +314,13 @@ pxm_tls_connection_ok(struct pxm_tls_policy *pol, CURL *curl)
 		return SSL_get_verify_result(ssl) == X509_V_OK;
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	cert = SSL_get0_peer_certificate(ssl);
-	ok = pxm_tls_cert_fingerprint(fp, cert) == PXM_OK &&
-	    CRYPTO_memcmp(fp, pol->pin, PXM_TLS_FP_HEXLEN) == 0;
+	ok = pxm_tls_cert_fingerprint(fp, cert) == PXM_OK && pin_matches(pol, fp);
 #else
 	{
 		X509 *c = SSL_get_peer_certificate(ssl);
 		cert = c;
 		ok = pxm_tls_cert_fingerprint(fp, cert) == PXM_OK &&
-		    CRYPTO_memcmp(fp, pol->pin, PXM_TLS_FP_HEXLEN) == 0;
+		    pin_matches(pol, fp);
 		X509_free(c);
 	}
 #endif

@@ -26,6 +26,7 @@
 #include "proximo/sdk.h"
 
 #define PXM_TLS_FP_HEXLEN	64	/* SHA-256 as lowercase hex */
+#define PXM_TLS_MAX_PINS	2	/* the current and the next certificate */
 
 enum pxm_tls_mode {
 	PXM_TLS_SYSTEM = 0,
@@ -44,7 +45,10 @@ const char *pxm_tls_mode_name(enum pxm_tls_mode mode);
  */
 struct pxm_tls_policy {
 	enum pxm_tls_mode mode;
-	char		pin[PXM_TLS_FP_HEXLEN + 1];	/* pinned mode */
+	/* Pinned mode: the accepted fingerprints.  Two allow a planned
+	 * certificate renewal without an outage. */
+	char		pins[PXM_TLS_MAX_PINS][PXM_TLS_FP_HEXLEN + 1];
+	size_t		npins;
 	/* Written by the callbacks: a counter so a transfer can tell whether
 	 * a mismatch happened during its own attempt. */
 	unsigned long	mismatches;
@@ -62,6 +66,15 @@ struct pxm_tls_policy {
  */
 int	pxm_tls_fingerprint_parse(char out[PXM_TLS_FP_HEXLEN + 1],
 	    struct pxm_error *err, const char *var, const char *value);
+
+/**
+ * Parse a pin setting into pol->pins: one fingerprint, or two separated by
+ * ',' (the current certificate and its replacement, during a renewal).
+ */
+int	pxm_tls_pins_parse(struct pxm_tls_policy *pol, struct pxm_error *err,
+	    const char *var, const char *value);
+/** "X" or "X or Y", for messages. */
+void	pxm_tls_pins_text(char *buf, size_t size, const struct pxm_tls_policy *pol);
 
 /** SHA-256 of a certificate's DER (`cert` is an X509 *). */
 int	pxm_tls_cert_fingerprint(char out[PXM_TLS_FP_HEXLEN + 1], const void *cert);

@@ -171,6 +171,53 @@ START_TEST(g12_hundred_connections)
 }
 END_TEST
 
+/* Renewal: the current and the next certificate may both be pinned. */
+START_TEST(two_pins_during_a_renewal)
+{
+	struct pxm_endpoint *ep;
+	struct pxm_error err;
+	struct fixture f, next, third;
+	char pins[200], want[300];
+	json_t *d;
+
+	fx_start(&f, "--token-file", "@/expected", NULL);
+	fx_start(&next, NULL);
+	fx_start(&third, NULL);
+	snprintf(pins, sizeof pins, "%s, %s", next.fp, f.fp);
+	ep = endpoint_for(&f, pins, NULL);
+	ck_assert_int_eq(get(ep, &err), PXM_OK);
+	ck_assert_int_eq(pxm_endpoint_describe(&d, ep), PXM_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "fingerprint")), next.fp);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "fingerprint_next")), f.fp);
+	json_decref(d);
+	pxm_endpoint_free(ep);
+	snprintf(pins, sizeof pins, "%s,%s", f.fp, next.fp);
+	ep = endpoint_for(&f, pins, NULL);
+	ck_assert_int_eq(get(ep, &err), PXM_OK);
+	pxm_endpoint_free(ep);
+	/* Neither matches: refused, and the text names both. */
+	snprintf(pins, sizeof pins, "%s,%s", next.fp, third.fp);
+	ep = endpoint_for(&f, pins, NULL);
+	ck_assert_int_eq(get(ep, &err), PXM_E_TLS);
+	snprintf(want, sizeof want, "pinned %s or %s, observed %s", next.fp, third.fp,
+	    f.fp);
+	ck_assert_msg(strstr(err.text, want) != NULL, "%s", err.text);
+	pxm_endpoint_free(ep);
+	/* Three are refused as configuration. */
+	snprintf(pins, sizeof pins, "%s,%s,%s", f.fp, next.fp, third.fp);
+	fx_env_pve(&f, "token");
+	setenv("PROXIMO_FINGERPRINT", pins, 1);
+	ck_assert_int_eq(pxm_endpoint_new(&ep, &err, "pve"), PXM_OK);
+	ck_assert_int_eq(pxm_endpoint_configured(ep, &err), PXM_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.text, "more than 2 fingerprints"));
+	pxm_endpoint_free(ep);
+	ck_assert_int_eq(fx_count(&f, "req "), 2);
+	fx_stop(&third);
+	fx_stop(&next);
+	fx_stop(&f);
+}
+END_TEST
+
 START_TEST(pin_survives_reuse_and_is_checked_per_endpoint)
 {
 	struct pxm_endpoint *good, *bad;
@@ -325,6 +372,7 @@ main(void)
 	tcase_add_test(tc, right_pin_sends);
 	tcase_add_test(tc, wrong_pin_refused_before_any_byte);
 	tcase_add_test(tc, g12_hundred_connections);
+	tcase_add_test(tc, two_pins_during_a_renewal);
 	tcase_add_test(tc, pin_survives_reuse_and_is_checked_per_endpoint);
 	tcase_add_test(tc, ca_bundle_modes);
 	tcase_add_test(tc, system_store_refuses_self_signed);
