@@ -69,14 +69,10 @@ pxm_api_build_request(char *pathbuf, size_t pathsize, json_t **params,
 		r = PXM_E_NOMEM;
 		goto out;
 	}
-	json_object_foreach((json_t *)args, k, v)
-		json_object_set(rest, k, v);
 	/* Core arguments never reach Proxmox. */
-	json_object_del(rest, PXM_ARG_CONFIRM);
-	json_object_del(rest, PXM_ARG_PLAN_ID);
-	json_object_del(rest, PXM_ARG_WAIT);
-	json_object_del(rest, PXM_ARG_WAIT_TIMEOUT);
-	json_object_del(rest, PXM_ARG_SNAPSHOT);
+	json_object_foreach((json_t *)args, k, v)
+		if (!pxm_tool_core_arg(def, k))
+			json_object_set(rest, k, v);
 	while ((p = strchr(p, '{')) != NULL && (close = strchr(p, '}')) != NULL) {
 		if ((size_t)(close - p - 1) >= sizeof name) {
 			r = pxm_error_set(err, PXM_E_INTERNAL, "api_tool",

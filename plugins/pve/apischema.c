@@ -94,6 +94,84 @@ static const struct {
 
 #define DEFAULT_MAX_LENGTH 65536	/* no unbounded strings reach Proxmox */
 
+/*
+ * PVE patterns are Perl regexes; JSON Schema's are ECMA-262 (and clients
+ * compile them with the u flag).  Rewrite the Perl-only spellings:
+ * (?^:...), (?^i:...) and atomic (?>...) groups become plain groups,
+ * {,n} becomes {0,n}, and identity escapes
+ * of characters that need none (\_ \@ \! \- outside a class ...) lose
+ * their backslash.  PCRE2, the core's engine, reads the result the same.
+ */
+char *
+pve_pattern_to_ecma(const char *in)
+{
+	size_t n = strlen(in), i, o = 0;
+	char *out = malloc(n + 1);
+	int in_class = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c == '\\' && i + 1 < n) {
+			char e = in[i + 1];
+
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') ||
+			    strchr("^$\\.*+?()[]{}|/", e) || (e == '-' && in_class)) {
+				out[o++] = c;
+				out[o++] = e;
+			} else {
+				out[o++] = e;	/* a needless escape */
+			}
+			i++;
+			continue;
+		}
+		if (!in_class && c == '(' && strncmp(in + i, "(?^", 3) == 0) {
+			/* (?^flags:  ->  (?: */
+			size_t j = i + 3;
+
+			while (j < n && in[j] != ':' && in[j] != ')')
+				j++;
+			if (j < n && in[j] == ':') {
+				out[o++] = '(';
+				out[o++] = '?';
+				out[o++] = ':';
+				i = j;
+				continue;
+			}
+		}
+		if (!in_class && c == '(' && strncmp(in + i, "(?>", 3) == 0) {
+			/* atomic group: same strings accepted here */
+			out[o++] = '(';
+			out[o++] = '?';
+			out[o++] = ':';
+			i += 2;
+			continue;
+		}
+		if (!in_class && c == '{' && i + 1 < n && in[i + 1] == ',') {
+			/* Perl's {,n} is {0,n} */
+			char *grown = realloc(out, n + (o - i) + 2);
+
+			if (grown == NULL) {
+				free(out);
+				return NULL;
+			}
+			out = grown;
+			out[o++] = '{';
+			out[o++] = '0';
+			continue;
+		}
+		if (c == '[' && !in_class)
+			in_class = 1;
+		else if (c == ']' && in_class)
+			in_class = 0;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int
 default_fits(const json_t *def, const char *type)
 {
@@ -132,7 +210,10 @@ pve_param_schema(const json_t *p)
 		    json_integer(DEFAULT_MAX_LENGTH));
 		if ((v = json_object_get(p, "pattern")) != NULL && json_is_string(v)) {
 			/* PVE matches its patterns anchored. */
-			snprintf(anchored, sizeof anchored, "^(?:%s)$", json_string_value(v));
+			char *ecma = pve_pattern_to_ecma(json_string_value(v));
+
+			snprintf(anchored, sizeof anchored, "^(?:%s)$", ecma ? ecma : "");
+			free(ecma);
 			json_object_set_new(s, "pattern", json_string(anchored));
 		} else if (json_is_string(fmt)) {
 			for (i = 0; i < sizeof formats / sizeof formats[0]; i++)

@@ -32,6 +32,8 @@ const json_t *pve_apischema_ops(const struct pve_apischema *s);
  */
 json_t	*pve_op_input_schema(const json_t *op, const char *const *only,
 	    const char *const *optional);
+/** A Perl pattern rewritten for ECMA-262 (u flag); new string. */
+char	*pve_pattern_to_ecma(const char *perl);
 /** One parameter's JSON Schema (new). */
 json_t	*pve_param_schema(const json_t *param);
 /** The privileges an operation's permission check names, comma-joined
