@@ -435,6 +435,7 @@ pxm_registry_add_api_tool(struct pxm_registry *reg, struct pxm_error *err,
 	d->flags = t.flags;
 	d->risk = t.risk;
 	d->plan = t.plan;
+	d->prepare = t.prepare;
 	d->payload = t.payload;
 	d->method = strdup(t.method);
 	d->path = strdup(t.path);

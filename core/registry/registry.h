@@ -51,6 +51,7 @@ struct pxm_tool_def {
 	char		*path;
 	char		*target_tmpl;
 	char		*change_tmpl;
+	pxm_prepare_fn	*prepare;
 	struct pxm_endpoint *endpoint;
 
 	struct pxm_plugin *owner;	/* NULL for core tools */

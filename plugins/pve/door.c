@@ -79,6 +79,28 @@ pve_door_op_schema(struct pxm_error *err, const char *method, const char *tmpl)
 	return s;
 }
 
+const json_t *
+pve_door_param_schema(const json_t *schema, const char *key)
+{
+	const json_t *p = json_object_get(json_object_get(schema, "properties"), key);
+	const char *pat;
+	json_t *v;
+
+	if (p)
+		return p;
+	json_object_foreach(json_object_get(schema, "patternProperties"), pat, v) {
+		const char *br = strchr(pat, '[');
+		size_t n;
+
+		if (br == NULL)
+			continue;
+		n = (size_t)(br - pat - 1);
+		if (strncmp(key, pat + 1, n) == 0 && key[n] >= '0' && key[n] <= '9')
+			return v;
+	}
+	return NULL;
+}
+
 int
 pve_door_indexed_key(const json_t *schema, const char *key)
 {

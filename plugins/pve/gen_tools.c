@@ -270,8 +270,8 @@ main(int argc, char **argv)
 				char *dumped = json_dumps(scopes, 0);
 
 				if (dumped && strstr(dumped, "{kind}"))
-					json_object_set_new(props, "kind", json_pack("{s:s, s:[s,s], s:s}",
-					    "type", "string", "enum", "lxc", "qemu", "default", "lxc"));
+					json_object_set_new(props, "kind", json_pack("{s:s, s:[s,s]}",
+					    "type", "string", "enum", "lxc", "qemu"));
 				free(dumped);
 			}
 			method = strdup(is_read ? "GET" : "POST");
@@ -306,9 +306,9 @@ main(int argc, char **argv)
 					first = 0;
 					free(spec);
 				}
+				/* no default: the plugin looks the guest's kind up */
 				json_object_set_new(json_object_get(schema, "properties"), "kind",
-				    json_pack("{s:s, s:O, s:O}", "type", "string", "enum", kinds,
-				    "default", json_array_get(kinds, 0)));
+				    json_pack("{s:s, s:O}", "type", "string", "enum", kinds));
 				{
 					char *first_kind = substitute(opspec, "kind",
 					    json_string_value(json_array_get(kinds, 0)));

@@ -238,17 +238,20 @@ plan_config_put(struct pxm_error *err, struct pxm_call *call, const json_t *args
 	params = json_object();
 	json_object_foreach((json_t *)set, k, v) {
 		json_t *old = json_object_get(cfg, k), *nv = as_config_value(v);
+		json_t *olds = old ? as_config_value(old) : NULL;
 
 		if (nv == NULL) {
 			json_decref(vars); json_decref(cfg); json_decref(diff); json_decref(params);
 			return pve_fail(err, PXM_E_INVAL, "invalid_argument",
 			    "config key '%s' must be a string, number or boolean (null deletes it)", k);
 		}
-		if (old == NULL || !json_equal(old, nv))
+		/* compare as PVE stores them: text */
+		if (olds == NULL || !json_equal(olds, nv))
 			json_object_set_new(diff, k, json_pack("{s:o, s:o}", "from",
 			    old ? (secret_key(k) ? json_string("<masked>") : json_incref(old)) :
 			    json_string("<unset>"), "to", secret_key(k) ? json_string("<masked>") :
 			    json_incref(nv)));
+		json_decref(olds);
 		assess_config_change(plan, k, json_string_value(nv));
 		json_object_set_new(params, k, nv);
 	}
@@ -299,8 +302,8 @@ plan_config_put(struct pxm_error *err, struct pxm_call *call, const json_t *args
 	return r;
 }
 
-int
-pve_config_set_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
+static int
+config_set_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t *args,
     struct pxm_plan *plan, void *payload)
 {
 	const json_t *config = json_object_get(args, "config");
@@ -318,8 +321,14 @@ pve_config_set_plan(struct pxm_error *err, struct pxm_call *call, const json_t *
 		return err->code;
 	}
 	json_object_foreach((json_t *)config, k, v) {
+		const json_t *ps = pve_door_param_schema(schema, k);
+		const char *t = json_string_value(json_object_get(ps, "type"));
+
 		if (json_is_null(v))
 			json_array_append_new(del, json_string(k));
+		else if (t && strcmp(t, "string") == 0 && (json_is_number(v) || json_is_boolean(v)))
+			/* PVE takes form values: memory=4096 is the string "4096" */
+			json_object_set_new(set, k, as_config_value(v));
 		else
 			json_object_set(set, k, v);
 		if (strcmp(k, "digest") == 0 || strcmp(k, "delete") == 0 || strcmp(k, "node") == 0 ||
@@ -421,8 +430,8 @@ revert_safe(const char *k, const char *kind)
 	return 0;
 }
 
-int
-pve_config_revert_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
+static int
+config_revert_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t *args,
     struct pxm_plan *plan, void *payload)
 {
 	const json_t *prior = json_object_get(args, "prior_config");
@@ -520,8 +529,8 @@ fmt_uptime(char *buf, size_t size, long long s)
 		snprintf(buf, size, "%lldm", s / 60);
 }
 
-int
-pve_power_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
+static int
+power_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t *args,
     struct pxm_plan *plan, void *payload)
 {
 	const char *action = json_string_value(json_object_get(args, "action"));
@@ -561,9 +570,12 @@ pve_power_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
 		    strcmp(action, "shutdown") == 0 || strcmp(action, "reboot") == 0)) {
 			fmt_uptime(up, sizeof up, (long long)json_integer_value(json_object_get(st, "uptime")));
 			pve_host->plan_add_blast(plan, "1 running guest will halt (uptime %s)", up);
-			pve_host->plan_add_affected_new(plan, json_pack("{s:s+I, s:I, s:s, s:s, s:s}",
-			    "resource", kind, "/", (json_int_t)vmid, "vmid", (json_int_t)vmid, "effect",
-			    strcmp(action, "reboot") == 0 ? "restarts" : "halts", "running", "yes",
+			char res[64];
+
+			snprintf(res, sizeof res, "%s/%lld", kind, vmid);
+			pve_host->plan_add_affected_new(plan, json_pack("{s:s, s:I, s:s, s:b, s:s}",
+			    "resource", res, "vmid", (json_int_t)vmid, "effect",
+			    strcmp(action, "reboot") == 0 ? "restarts" : "halts", "running", 1,
 			    "severity", strcmp(action, "shutdown") == 0 ? "medium" : "high"));
 		}
 		snprintf(pattern, sizeof pattern, "/nodes/{node}/{kind}/{vmid}/status/%s", action);
@@ -593,8 +605,8 @@ fail:
 
 /* ------------------------------------------------------------ rollback */
 
-int
-pve_rollback_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
+static int
+rollback_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t *args,
     struct pxm_plan *plan, void *payload)
 {
 	const char *kind = pve_kind(args), *snap = json_string_value(json_object_get(args, "snapname"));
@@ -641,3 +653,25 @@ fail:
 	json_decref(params);
 	return err->code ? err->code : PXM_E_INTERNAL;
 }
+
+/* Guest plans work on the arguments completed with the guest's kind and
+ * node (looked up from its id when the caller left them out). */
+#define GUEST_PLAN(name, inner)							\
+int									\
+name(struct pxm_error *err, struct pxm_call *call, const json_t *args,	\
+    struct pxm_plan *plan, void *payload)				\
+{									\
+	json_t *full = NULL;						\
+	int r;								\
+									\
+	if ((r = pve_guest_complete(&full, err, call, args)) != PXM_OK)	\
+		return r;						\
+	r = inner(err, call, full, plan, payload);			\
+	json_decref(full);						\
+	return r;							\
+}
+
+GUEST_PLAN(pve_config_set_plan, config_set_plan_inner)
+GUEST_PLAN(pve_config_revert_plan, config_revert_plan_inner)
+GUEST_PLAN(pve_power_plan, power_plan_inner)
+GUEST_PLAN(pve_rollback_plan, rollback_plan_inner)

@@ -55,6 +55,54 @@ pve_kind(const json_t *args)
 	return k ? k : "lxc";
 }
 
+/* Where a guest lives and what it is, from the cluster's own index, so
+ * callers need only its id (PROXIMO_NODE may not be the guest's node). */
+int
+pve_guest_complete(json_t **out, struct pxm_error *err, struct pxm_call *call,
+    const json_t *args)
+{
+	const json_t *vmid = json_object_get(args, "vmid");
+	json_t *rows = NULL, *q, *row, *hit = NULL;
+	size_t i;
+	int r;
+
+	*out = json_deep_copy(args);
+	if (!json_is_integer(vmid) || (json_object_get(args, "kind") && json_object_get(args, "node")))
+		return PXM_OK;
+	q = json_pack("{s:s}", "type", "vm");
+	r = pve_get(&rows, err, call, "/cluster/resources", NULL, q);
+	json_decref(q);
+	if (r != PXM_OK) {
+		json_decref(*out);
+		*out = NULL;
+		return r;
+	}
+	json_array_foreach(rows, i, row)
+		if (json_integer_value(json_object_get(row, "vmid")) == json_integer_value(vmid))
+			hit = row;
+	if (hit == NULL) {
+		json_decref(rows);
+		json_decref(*out);
+		*out = NULL;
+		return pve_fail(err, PXM_E_NOTFOUND, "not_found", "guest %lld does not exist in this "
+		    "cluster (it is not in /cluster/resources)", (long long)json_integer_value(vmid));
+	}
+	if (json_object_get(args, "kind") == NULL)
+		json_object_set(*out, "kind", json_object_get(hit, "type"));
+	if (json_object_get(args, "node") == NULL)
+		json_object_set(*out, "node", json_object_get(hit, "node"));
+	json_decref(rows);
+	return PXM_OK;
+}
+
+static int
+guest_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call, const json_t *args,
+    void *payload)
+{
+	(void)payload;
+	return pve_guest_complete(out, err, call, args);
+}
+
 int
 pve_path(char *buf, size_t size, struct pxm_error *err, const char *pattern, const json_t *vars)
 {
@@ -219,10 +267,11 @@ register_one(const struct pve_gen_tool *g)
 		a.target = g->target;
 		a.change = g->change;
 		a.privileges = g->privileges;
-		if (g->kind_schemas && g->kind != PXM_KIND_READ) {
+		if (g->kind_schemas && g->kind != PXM_KIND_READ)
 			a.plan = pve_kind_check_plan;
-			a.payload = (void *)g;
-		}
+		if (strstr(g->path, "{vmid}"))
+			a.prepare = guest_prepare;
+		a.payload = (void *)g;
 		return pve_host->register_api_tool(pve_self, pve_ep, &a);
 	}
 	memset(&t, 0, sizeof t);

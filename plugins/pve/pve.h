@@ -23,6 +23,10 @@ int	pve_fail(struct pxm_error *err, int code, const char *reason, const char *fm
 
 /** The node argument, else the endpoint's default; NULL with err set. */
 const char *pve_node(struct pxm_error *err, const json_t *args);
+/** args completed with the guest's kind and node from /cluster/resources
+ *  when a vmid is given without them (*out new). */
+int	pve_guest_complete(json_t **out, struct pxm_error *err, struct pxm_call *call,
+	    const json_t *args);
 /** The guest kind argument ("lxc" default, or "qemu"). */
 const char *pve_kind(const json_t *args);
 

@@ -134,12 +134,15 @@ pve_scoped_read(json_t **out, struct pxm_error *err, struct pxm_call *call, cons
     void *payload)
 {
 	char method[16], tmpl[1024];
-	json_t *vars, *params;
+	json_t *vars, *params, *full = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = resolve(err, payload, args, method, sizeof method, tmpl, sizeof tmpl, &vars,
-	    &params)) != PXM_OK)
+	if ((r = pve_guest_complete(&full, err, call, args)) != PXM_OK)
+		return r;
+	r = resolve(err, payload, full, method, sizeof method, tmpl, sizeof tmpl, &vars, &params);
+	json_decref(full);
+	if (r != PXM_OK)
 		return r;
 	r = pve_get(out, err, call, tmpl, vars, params);
 	json_decref(vars);
@@ -153,12 +156,16 @@ pve_scoped_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args
 {
 	const struct pve_gen_tool *g = payload;
 	char method[16], tmpl[1024], path[2048], label[1024];
-	json_t *vars, *params;
+	json_t *vars, *params, *full = NULL;
 	int r;
 
-	(void)call;
-	if ((r = resolve(err, g, args, method, sizeof method, tmpl, sizeof tmpl, &vars, &params)) != PXM_OK)
+	if ((r = pve_guest_complete(&full, err, call, args)) != PXM_OK)
 		return r;
+	args = full;
+	if ((r = resolve(err, g, args, method, sizeof method, tmpl, sizeof tmpl, &vars, &params)) != PXM_OK) {
+		json_decref(full);
+		return r;
+	}
 	if ((r = pve_path(path, sizeof path, err, tmpl, vars)) != PXM_OK)
 		goto out;
 	pve_host->plan_set_target(plan, "%s:%s", json_string_value(json_object_get(args,
@@ -181,5 +188,6 @@ pve_scoped_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args
 out:
 	json_decref(vars);
 	json_decref(params);
+	json_decref(full);
 	return r;
 }
