@@ -263,6 +263,12 @@ verify_token(struct sim_req *rq, const char *value, char sep, const char **why,
 		*why = "token expired";
 		return 0;
 	}
+	if (json_is_false(json_object_get(t, "enable")) ||
+	    (json_is_integer(json_object_get(t, "enable")) &&
+	    json_integer_value(json_object_get(t, "enable")) == 0)) {
+		*why = "API token is disabled";
+		return 0;
+	}
 	secret = json_string_value(json_object_get(t, "secret"));
 	sl = strlen(sp + 1);
 	if (secret == NULL || strlen(secret) != sl ||
@@ -311,8 +317,8 @@ sim_auth_request(struct sim_req *rq, struct sim_resp *rs)
 			if (rq->surf == SIM_PBS)
 				fail401(rq, rs, why);
 			else
-				fail401(rq, rs, strcmp(why, "ticket expired") == 0 ?
-				    "permission denied - invalid PVE ticket" :
+				fail401(rq, rs, rq->surf == SIM_PMG ?
+				    "permission denied - invalid PMG ticket" :
 				    "permission denied - invalid PVE ticket");
 			goto out;
 		}

@@ -90,18 +90,42 @@ item_props(const struct sim_req *rq, int keep_id)
 		if (json_object_get(rq->pathp, k) && !(keep_id && rq->op->idparam &&
 		    strcmp(k, rq->op->idparam) == 0))
 			continue;
-		json_object_set(out, k, v);
+		json_object_set_new(out, k, sim_schema_typed(sim_schema_param(rq->op, k), v));
 	}
 	return out;
+}
+
+/* The collection's name: the last literal segment of the template
+ * ("/cluster/backup/{id}" -> "backup"). */
+static void
+coll_name(char *out, size_t n, const char *tmpl)
+{
+	const char *end = tmpl + strlen(tmpl), *seg;
+
+	out[0] = '\0';
+	while (end > tmpl) {
+		seg = end;
+		while (seg > tmpl && seg[-1] != '/')
+			seg--;
+		if (*seg != '{' && end > seg) {
+			snprintf(out, n, "%.*s", (int)(end - seg), seg);
+			return;
+		}
+		end = seg > tmpl ? seg - 1 : tmpl;
+	}
 }
 
 static void
 not_found(struct sim_req *rq, struct sim_resp *rs, const char *coll, const char *id)
 {
+	char name[128];
+
+	(void)coll;
+	coll_name(name, sizeof name, rq->op->path);
 	if (rq->surf == SIM_PBS)
-		sim_err(rs, 404, "%s '%s' does not exist.", last_literal(coll), id);
+		sim_err(rs, 404, "%s '%s' does not exist.", name, id);
 	else
-		sim_err(rs, 500, "%s '%s' does not exist\n", last_literal(coll), id);
+		sim_err(rs, 500, "%s '%s' does not exist\n", name, id);
 }
 
 static void
@@ -283,6 +307,12 @@ sim_generic(struct sim_req *rq, struct sim_resp *rs)
 		coll = sim_collection_path(rq);
 		store = st_store(rq->sim, rq->surf, coll);
 		if (strcmp(rq->method, "GET") == 0) {
+			const char *rt = json_string_value(json_object_get(op->returns, "type"));
+			if (rt && strcmp(rt, "array") != 0) {
+				/* e.g. ceph/osd: a tree object, not a list */
+				sim_ok(rs, sim_schema_default(op->returns));
+				break;
+			}
 			out = json_array();
 			json_object_foreach(store, k, v)
 				json_array_append_new(out, json_deep_copy(v));
@@ -298,10 +328,12 @@ sim_generic(struct sim_req *rq, struct sim_resp *rs)
 			id = idbuf;
 		}
 		if (json_object_get(store, id)) {
+			char name[128];
+			coll_name(name, sizeof name, op->path);
 			if (rq->surf == SIM_PBS)
-				sim_err(rs, 400, "%s '%s' already exists.", last_literal(coll), id);
+				sim_err(rs, 400, "%s '%s' already exists.", name, id);
 			else
-				sim_err(rs, 500, "%s '%s' already exists\n", last_literal(coll), id);
+				sim_err(rs, 500, "%s '%s' already exists\n", name, id);
 			break;
 		}
 		item = item_props(rq, 1);

@@ -35,6 +35,8 @@ char	*sim_collection_path(const struct sim_req *rq);
 void	sim_pve_register(struct sim_schema *sc);
 void	sim_pbs_register(struct sim_schema *sc);
 void	sim_pmg_register(struct sim_schema *sc);
+/** User CRUD and /access/permissions (PVE and PBS share them). */
+void	sim_access_bind_users(struct sim_schema *sc);
 /** Register task completion effects. */
 void	sim_pve_register_fx(void);
 void	sim_pbs_register_fx(void);

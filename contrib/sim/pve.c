@@ -12,6 +12,7 @@ sim_pve_register_fx(void)
 {
 	pve_guest_register_fx();
 	pve_cluster_register_fx();
+	pve_ops_register_fx();
 }
 
 void
@@ -20,4 +21,5 @@ sim_pve_register(struct sim_schema *sc)
 	pve_cluster_register(sc);
 	pve_guest_register(sc);
 	pve_access_register(sc);
+	pve_ops_register(sc);
 }

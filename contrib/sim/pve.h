@@ -38,5 +38,7 @@ void	pve_guest_register_fx(void);
 void	pve_cluster_register(struct sim_schema *sc);
 void	pve_cluster_register_fx(void);
 void	pve_access_register(struct sim_schema *sc);
+void	pve_ops_register(struct sim_schema *sc);
+void	pve_ops_register_fx(void);
 
 #endif

@@ -82,6 +82,9 @@ static void
 h_permissions(struct sim_req *rq, struct sim_resp *rs)
 {
 	const char *who = sim_param_str(rq, "userid"), *path = sim_param_str(rq, "path");
+
+	if (who == NULL)
+		who = sim_param_str(rq, "auth-id");	/* PBS */
 	json_t *out;
 
 	if (who == NULL)
@@ -812,6 +815,17 @@ h_domain_delete(struct sim_req *rq, struct sim_resp *rs)
 	}
 	json_object_del(domains, id);
 	sim_ok(rs, json_null());
+}
+
+void
+sim_access_bind_users(struct sim_schema *sc)
+{
+	if (sim_schema_find(sc, "GET", "/access/permissions"))	/* not in PMG */
+		sim_bind(sc, "GET", "/access/permissions", h_permissions);
+	sim_bind(sc, "POST", "/access/users", h_user_create);
+	sim_bind(sc, "GET", "/access/users/{userid}", h_user_get);
+	sim_bind(sc, "PUT", "/access/users/{userid}", h_user_update);
+	sim_bind(sc, "DELETE", "/access/users/{userid}", h_user_delete);
 }
 
 void

@@ -593,9 +593,13 @@ volumes_of(struct sim_req *rq, const char *storeid, json_t *st, const char *node
 
 	json_array_foreach(json_object_get(st, "volumes"), i, v) {
 		const char *vn = json_string_value(json_object_get(v, "node"));
+		json_t *e;
 		if (vn && !shared && strcmp(vn, node) != 0)
 			continue;
-		json_array_append_new(out, json_deep_copy(v));
+		e = json_deep_copy(v);
+		json_object_del(e, "config");	/* the backup's guest config: internal */
+		json_object_del(e, "node");
+		json_array_append_new(out, e);
 	}
 	snprintf(pfx, sizeof pfx, "%s:", storeid);
 	json_object_foreach(json_object_get(pve(rq), "guests"), vmid, g) {

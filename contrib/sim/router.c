@@ -265,7 +265,7 @@ sim_dispatch(struct sim_req *rq, struct sim_resp *rs, const char *query,
 		return;
 
 	errors = json_object();
-	if (sim_schema_validate(s->schema[rq->surf], op, rq->params, errors) > 0) {
+	if (sim_schema_validate(s->schema[rq->surf], op, rq->params, rq->pathp, errors) > 0) {
 		if (rq->surf == SIM_PBS) {
 			char *m = sim_schema_pbs_message(errors);
 			pbs_text_error(rs, 400, m ? m : "parameter verification failed");

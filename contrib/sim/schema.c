@@ -1031,7 +1031,7 @@ done:
 
 int
 sim_schema_validate(struct sim_schema *sc, const struct sim_op *op, json_t *params,
-    json_t *errors)
+    const json_t *pathp, json_t *errors)
 {
 	const char *k;
 	json_t *v, *ps;
@@ -1044,7 +1044,8 @@ sim_schema_validate(struct sim_schema *sc, const struct sim_op *op, json_t *para
 		v = json_object_iter_value(it);
 		ps = sim_schema_param(op, k);
 		if (ps == NULL) {
-			if (!op->additional)
+			/* a path parameter the schema does not list is the router's */
+			if (!op->additional && json_object_get(pathp, k) == NULL)
 				add_error(errors, k, sc->surf == SIM_PBS ?
 				    "schema does not allow additional properties" :
 				    "property is not defined in schema and the schema does not "

@@ -46,7 +46,7 @@ json_t	*sim_schema_param(const struct sim_op *op, const char *name);
  * parameters given as form strings are converted in place.
  */
 int	sim_schema_validate(struct sim_schema *sc, const struct sim_op *op,
-	    json_t *params, json_t *errors);
+	    json_t *params, const json_t *pathp, json_t *errors);
 
 /** PBS's one-line rendering of a list of parameter errors. */
 char	*sim_schema_pbs_message(const json_t *errors);

@@ -9,3 +9,13 @@ check_PROGRAMS += sim/check_sim
 sim_check_sim_SOURCES = sim/check_sim.c sim/simtest.c sim/simtest.h
 sim_check_sim_LDADD = lib/libsimharness.la $(LDADD)
 TESTS += sim/check_sim
+
+check_PROGRAMS += sim/check_sim_pve
+sim_check_sim_pve_SOURCES = sim/check_sim_pve.c sim/simtest.c sim/simtest.h
+sim_check_sim_pve_LDADD = lib/libsimharness.la $(LDADD)
+TESTS += sim/check_sim_pve
+
+check_PROGRAMS += sim/check_sim_pbs_pmg
+sim_check_sim_pbs_pmg_SOURCES = sim/check_sim_pbs_pmg.c sim/simtest.c sim/simtest.h
+sim_check_sim_pbs_pmg_LDADD = lib/libsimharness.la $(LDADD)
+TESTS += sim/check_sim_pbs_pmg
