@@ -120,7 +120,7 @@ get(struct pxm_endpoint *ep, const char *path, const json_t *params)
 	struct pxm_error err;
 
 	memset(&resp, 0, sizeof resp);
-	if (pxm_http_request(&resp, &err, ep, &req, NULL) != PXM_OK)
+	if (pxm_http_request(&resp, &err, ep, &req) != PXM_OK)
 		die(err.text);
 	pxm_http_response_clear(&resp);
 }
@@ -175,7 +175,7 @@ many(int n, const char *path, const json_t *params)
 		    params };
 	get(ep, path, params);
 	t0 = now_s();
-	if (pxm_http_request_many(out, errs, ep, reqs, (size_t)n, NULL) != PXM_OK)
+	if (pxm_http_request_many(out, errs, ep, reqs, (size_t)n) != PXM_OK)
 		die(errs[0].text);
 	t0 = now_s() - t0;
 	for (i = 0; i < n; i++)

@@ -239,6 +239,20 @@ out:
 
 int
 pxm_http_request(struct pxm_http_response *out, struct pxm_error *err,
+    struct pxm_endpoint *ep, const struct pxm_http_request *req)
+{
+	return pxm_http_request_ex(out, err, ep, req, NULL);
+}
+
+int
+pxm_http_request_many(struct pxm_http_response *out, struct pxm_error *errs,
+    struct pxm_endpoint *ep, const struct pxm_http_request *reqs, size_t n)
+{
+	return pxm_http_request_many_ex(out, errs, ep, reqs, n, NULL);
+}
+
+int
+pxm_http_request_ex(struct pxm_http_response *out, struct pxm_error *err,
     struct pxm_endpoint *ep, const struct pxm_http_request *req,
     const struct pxm_http_hooks *hooks)
 {
@@ -258,7 +272,7 @@ pxm_http_request(struct pxm_http_response *out, struct pxm_error *err,
 }
 
 int
-pxm_http_request_many(struct pxm_http_response *out, struct pxm_error *errs,
+pxm_http_request_many_ex(struct pxm_http_response *out, struct pxm_error *errs,
     struct pxm_endpoint *ep, const struct pxm_http_request *reqs, size_t n,
     const struct pxm_http_hooks *hooks)
 {

@@ -55,9 +55,12 @@ struct pxm_http_hooks {
  * timeout_connect, timeout_request, tls_pin, tls_verify, connect,
  * not_configured, cancelled, too_large, bad_response, bad_request, ...)
  * and, when an HTTP answer arrived, out->status, out->message and (400)
- * out->errors.  `hooks` may be NULL.
+ * out->errors.
  */
 int	pxm_http_request(struct pxm_http_response *out, struct pxm_error *err,
+	    struct pxm_endpoint *ep, const struct pxm_http_request *req);
+/** The same, aborting promptly when hooks->cancelled says so (NULL: never). */
+int	pxm_http_request_ex(struct pxm_http_response *out, struct pxm_error *err,
 	    struct pxm_endpoint *ep, const struct pxm_http_request *req,
 	    const struct pxm_http_hooks *hooks);
 
@@ -68,6 +71,8 @@ int	pxm_http_request(struct pxm_http_response *out, struct pxm_error *err,
  * of the first failed one.
  */
 int	pxm_http_request_many(struct pxm_http_response *out, struct pxm_error *errs,
+	    struct pxm_endpoint *ep, const struct pxm_http_request *reqs, size_t n);
+int	pxm_http_request_many_ex(struct pxm_http_response *out, struct pxm_error *errs,
 	    struct pxm_endpoint *ep, const struct pxm_http_request *reqs, size_t n,
 	    const struct pxm_http_hooks *hooks);
 

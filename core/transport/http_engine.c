@@ -624,14 +624,18 @@ pxm_http_engine_run(struct pxm_endpoint *ep, struct pxm_xfer **xs, size_t n,
 			break;
 		curl_multi_perform(ep->multi, &running);
 		while ((m = curl_multi_info_read(ep->multi, &q)) != NULL) {
+			CURLcode res;
+
 			if (m->msg != CURLMSG_DONE)
 				continue;
 			x = NULL;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			if (x == NULL)
 				continue;
+			/* The message is invalid once its handle is removed. */
+			res = m->data.result;
 			curl_multi_remove_handle(ep->multi, x->easy);
-			if (finish_attempt(x, m->data.result, auth, 0) == RETRY &&
+			if (finish_attempt(x, res, auth, 0) == RETRY &&
 			    start_attempt(x, auth) == PXM_OK)
 				continue;
 			x->done = 1;

@@ -57,7 +57,7 @@ timed(struct pxm_endpoint *ep, struct pxm_error *err, const char *method,
 	int r;
 
 	memset(&resp, 0, sizeof resp);
-	r = pxm_http_request(&resp, err, ep, &req, NULL);
+	r = pxm_http_request(&resp, err, ep, &req);
 	*elapsed = fx_now_ms() - t0;
 	pxm_http_response_clear(&resp);
 	fprintf(stderr, "[%s] %lld ms: %s\n", err->reason, *elapsed, err->text);
@@ -192,7 +192,7 @@ START_TEST(parallel_timeouts)
 		    "/version", NULL };
 	memset(out, 0, sizeof out);
 	t0 = fx_now_ms();
-	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, N, NULL),
+	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, N),
 	    PXM_E_TIMEOUT);
 	el = fx_now_ms() - t0;
 	for (i = 0; i < N; i++) {
@@ -247,7 +247,7 @@ START_TEST(thousand_timeouts_leave_no_trace)
 		long long t0 = fx_now_ms();
 
 		memset(&resp, 0, sizeof resp);
-		timeouts += pxm_http_request(&resp, &err, ep, &req, NULL) == PXM_E_TIMEOUT;
+		timeouts += pxm_http_request(&resp, &err, ep, &req) == PXM_E_TIMEOUT;
 		el = fx_now_ms() - t0;
 		worst = el > worst ? el : worst;
 		pxm_http_response_clear(&resp);

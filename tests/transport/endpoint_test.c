@@ -158,7 +158,7 @@ START_TEST(garbled_endpoint_refuses_requests)
 	ep = make("pve");
 	free(fx_stderr_end());
 	memset(&resp, 0, sizeof resp);
-	ck_assert_int_eq(pxm_http_request(&resp, &err, ep, &req, NULL), PXM_E_CONFIG);
+	ck_assert_int_eq(pxm_http_request(&resp, &err, ep, &req), PXM_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(err.text, "PROXIMO_FINGERPRINT"));
 	pxm_endpoint_free(ep);
 }

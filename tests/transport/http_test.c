@@ -51,7 +51,7 @@ call(struct pxm_endpoint *ep, struct pxm_http_response *resp,
 	memset(resp, 0, sizeof *resp);
 	resp->size = sizeof *resp;
 	memset(err, 0, sizeof *err);
-	return pxm_http_request(resp, err, ep, &req, NULL);
+	return pxm_http_request(resp, err, ep, &req);
 }
 
 static void
@@ -350,7 +350,7 @@ START_TEST(refused_before_sending)
 	json_decref(nested);
 	req.size = 0;
 	memset(&resp, 0, sizeof resp);
-	ck_assert_int_eq(pxm_http_request(&resp, &err, ep, &req, NULL), PXM_E_ABI);
+	ck_assert_int_eq(pxm_http_request(&resp, &err, ep, &req), PXM_E_ABI);
 	ck_assert_int_eq(fx_wait_count(&f, "accept ", 0), 0);
 	pxm_endpoint_free(ep);
 	fx_stop(&f);
@@ -501,7 +501,7 @@ START_TEST(many_in_parallel)
 		reqs[i] = (struct pxm_http_request){ sizeof reqs[i], 0, 0, "GET",
 		    paths[i], NULL };
 	}
-	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, N, NULL), PXM_OK);
+	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, N), PXM_OK);
 	for (i = 0; i < N; i++) {
 		snprintf(want, sizeof want, "/api2/json/echo/%d", i);
 		ck_assert_int_eq(errs[i].code, PXM_OK);
@@ -517,7 +517,7 @@ START_TEST(many_in_parallel)
 	/* Mixed results: each gets its own answer, the first error returns. */
 	snprintf(paths[3], sizeof paths[3], "/err/403");
 	snprintf(paths[7], sizeof paths[7], "/err/500");
-	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, 10, NULL),
+	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, 10),
 	    PXM_E_REMOTE);
 	for (i = 0; i < 10; i++) {
 		if (i == 3)
@@ -619,7 +619,7 @@ START_TEST(not_configured)
 	    "PVE is not configured: set PROXIMO_API_BASE_URL, PROXIMO_TOKEN_PATH");
 	ck_assert_str_eq(err.reason, "not_configured");
 	memset(out, 0, sizeof out);
-	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, 2, NULL), PXM_E_CONFIG);
+	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, 2), PXM_E_CONFIG);
 	ck_assert_str_eq(errs[1].reason, "not_configured");
 	pxm_endpoint_free(ep);
 }
@@ -749,7 +749,7 @@ START_TEST(cancellation)
 	memset(&resp, 0, sizeof resp);
 	t0 = fx_now_ms();
 	polls = 0;
-	ck_assert_int_eq(pxm_http_request(&resp, &err, ep, &req, &hooks), PXM_E_CANCELLED);
+	ck_assert_int_eq(pxm_http_request_ex(&resp, &err, ep, &req, &hooks), PXM_E_CANCELLED);
 	ck_assert_str_eq(err.reason, "cancelled");
 	ck_assert_ptr_nonnull(strstr(err.text, "may already have reached"));
 	ck_assert_int_lt(fx_now_ms() - t0, 4000);
@@ -760,7 +760,7 @@ START_TEST(cancellation)
 		    "/slow", p };
 	polls = 0;
 	memset(out, 0, sizeof out);
-	ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, 20, &hooks),
+	ck_assert_int_eq(pxm_http_request_many_ex(out, errs, ep, reqs, 20, &hooks),
 	    PXM_E_CANCELLED);
 	for (i = 0; i < 20; i++) {
 		cancelled += errs[i].code == PXM_E_CANCELLED;

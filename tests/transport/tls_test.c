@@ -49,7 +49,7 @@ get(struct pxm_endpoint *ep, struct pxm_error *err)
 	int r;
 
 	memset(&resp, 0, sizeof resp);
-	r = pxm_http_request(&resp, err, ep, &req, NULL);
+	r = pxm_http_request(&resp, err, ep, &req);
 	pxm_http_response_clear(&resp);
 	if (r != PXM_OK)	/* the log shows what an agent would read */
 		fprintf(stderr, "[%s] %s\n", err->reason, err->text);
@@ -154,7 +154,7 @@ START_TEST(g12_hundred_connections)
 	ep = endpoint_for(&f, other.fp, NULL);
 	for (i = 0; i < 10; i++) {
 		memset(out, 0, sizeof out);
-		ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, BATCH, NULL),
+		ck_assert_int_eq(pxm_http_request_many(out, errs, ep, reqs, BATCH),
 		    PXM_E_TLS);
 		for (j = 0; j < BATCH; j++) {
 			refused += errs[j].code == PXM_E_TLS &&
