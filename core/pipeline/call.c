@@ -127,7 +127,7 @@ pxm_call_http_request(struct pxm_http_response *out, struct pxm_error *err,
 		struct pxm_http_hooks hooks = { call_cancel_hook, call };
 
 		call->http_requests++;
-		return pxm_http_request(out, err, ep, req, &hooks);
+		return pxm_http_request_ex(out, err, ep, req, &hooks);
 	}
 #else
 	(void)ep;
@@ -163,7 +163,7 @@ pxm_call_http_request_many(struct pxm_http_response *out, struct pxm_error *errs
 		struct pxm_http_hooks hooks = { call_cancel_hook, call };
 
 		call->http_requests += (uint32_t)n;
-		return pxm_http_request_many(out, errs, ep, reqs, n, &hooks);
+		return pxm_http_request_many_ex(out, errs, ep, reqs, n, &hooks);
 	}
 #else
 	(void)ep;
