@@ -1,3 +1,0 @@
-# mcp/: stdio framing, JSON-RPC and the MCP dispatcher.
-libpxmcore_la_SOURCES += %reldir%/framing.c %reldir%/server.c
-noinst_HEADERS += %reldir%/framing.h %reldir%/server.h

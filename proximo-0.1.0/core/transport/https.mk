@@ -1,1 +1,0 @@
-# core/transport/: HTTPS transport (filled by its slice).

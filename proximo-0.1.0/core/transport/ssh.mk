@@ -1,1 +1,0 @@
-# core/transport/: ssh transport (filled by its slice).

@@ -1,1 +1,0 @@
-# tests/sim/: (filled by its slice)

@@ -1,1 +1,0 @@
-# tests/ssh/: ssh transport tests (filled by its slice).

@@ -1,1 +1,0 @@
-# tests/transport/: HTTPS transport tests (filled by its slice).
