@@ -149,6 +149,44 @@ pxm_path_encode(struct pxm_buf *out, const char *s, size_t len)
 	return PXM_OK;
 }
 
+/*
+ * Path variables whose values are identifiers that contain '/' by design:
+ * PVE volume ids ("local:iso/debian.iso"), firewall CIDRs ("10.0.0.0/8"),
+ * file names below a storage.  Their '/' is sent encoded (%2F) so the value
+ * stays one segment; every '/'-separated part must still be non-empty and
+ * neither "." nor "..".
+ */
+static const char *const opaque_vars[] = { "volume", "cidr", "filename", NULL };
+
+static int
+is_opaque(const char *name)
+{
+	size_t i;
+
+	for (i = 0; opaque_vars[i]; i++)
+		if (strcmp(name, opaque_vars[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every '/'-separated part of s is non-empty and neither "." nor "..". */
+static int
+parts_clean(const char *s)
+{
+	const char *p = s, *e;
+	size_t n;
+
+	for (;;) {
+		e = strchr(p, '/');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (e == NULL)
+			return 1;
+		p = e + 1;
+	}
+}
+
 /* Check one path variable's value; fills err naming `name`. */
 static int
 check_value(struct pxm_error *err, const char *name, const char *v, size_t len)
@@ -176,8 +214,14 @@ check_value(struct pxm_error *err, const char *name, const char *v, size_t len)
 		return pxm_error_set(err, PXM_E_INVAL, "bad_path_value",
 		    "path variable '%s' is '%s', which would walk the API tree; "
 		    ACCEPTED_TEXT, name, shown);
+	if (is_opaque(name) && memchr(v, '/', len) != NULL && !parts_clean(v))
+		return pxm_error_set(err, PXM_E_INVAL, "bad_path_value",
+		    "path variable '%s' ('%s') has an empty, '.' or '..' part; "
+		    ACCEPTED_TEXT, name, shown);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
+		if (c == '/' && is_opaque(name))
+			continue;
 		if (c == '/' || c == '\\')
 			return pxm_error_set(err, PXM_E_INVAL, "bad_path_value",
 			    "path variable '%s' contains '%c' ('%s'); a value must "
@@ -324,7 +368,7 @@ out:
 /* Decode one segment [s, s+len) into out (NUL-terminated); refuses bad
  * escapes, NUL and control bytes, '/', '\\' and invalid UTF-8. */
 static int
-decode_segment(struct pxm_buf *out, const char *s, size_t len)
+decode_segment(struct pxm_buf *out, const char *s, size_t len, int allow_slash)
 {
 	size_t i;
 	int hi, lo, r;
@@ -343,7 +387,7 @@ decode_segment(struct pxm_buf *out, const char *s, size_t len)
 				return PXM_E_INVAL;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
-			if (c == '/' || c == '\\')
+			if ((c == '/' && !allow_slash) || c == '\\')
 				return PXM_E_INVAL;
 		} else if (!is_pchar(c)) {
 			return PXM_E_INVAL;
@@ -385,7 +429,7 @@ pxm_path_check(struct pxm_error *err, const char *path)
 			    "API path '%s' has an empty segment", shown);
 			goto out;
 		}
-		if ((r = decode_segment(&seg, p, (size_t)(e - p))) != PXM_OK) {
+		if ((r = decode_segment(&seg, p, (size_t)(e - p), 1)) != PXM_OK) {
 			if (r == PXM_E_NOMEM)
 				goto out;
 			r = pxm_error_set(err, PXM_E_INVAL, "bad_path",
@@ -395,9 +439,11 @@ pxm_path_check(struct pxm_error *err, const char *path)
 			    "control characters; no query or fragment)", shown);
 			goto out;
 		}
-		if (strcmp(seg.data, ".") == 0 || strcmp(seg.data, "..") == 0) {
+		/* An opaque value may hold an encoded '/' (a volume id): every
+		 * part of it is held to the same rules as a segment. */
+		if (!parts_clean(seg.data)) {
 			r = pxm_error_set(err, PXM_E_INVAL, "bad_path",
-			    "API path '%s' has a '.' or '..' segment", shown);
+			    "API path '%s' has an empty, '.' or '..' segment (or part of one)", shown);
 			goto out;
 		}
 		if (*e == '\0')
@@ -446,10 +492,10 @@ pxm_path_match(json_t **vars_out, const char *pattern, const char *path)
 				r = PXM_E_NOTFOUND;
 				goto out;
 			}
-			if ((r = decode_segment(&seg, sp, slen)) != PXM_OK)
-				goto out;
 			memcpy(name, pp + 1, n);
 			name[n] = '\0';
+			if ((r = decode_segment(&seg, sp, slen, is_opaque(name))) != PXM_OK)
+				goto out;
 			if (json_object_set_new(vars, name, json_string(seg.data)) != 0) {
 				r = PXM_E_NOMEM;
 				goto out;

@@ -212,10 +212,12 @@ START_TEST(check_paths)
 		"/", "/nodes", "/nodes/pve1/qemu/100/status/current",
 		"/nodes/a%C3%BCb", "/access/users/user%40pam", "/a:b@c!$&'()*+,;=",
 		"/a/.../b", "/nodes/50%25",
+		/* an opaque value (a volume id) keeps its '/' encoded */
+		"/a%2Fb", "/a%2fb", "/content/local%3Aiso%2Fx.iso",
 	};
 	static const char *const bad[] = {
 		"", "nodes", "/nodes/", "//x", "/a/./b", "/a/../b", "/a/%2e%2e/b",
-		"/a/%2E/b", "/a%2Fb", "/a%2fb", "/a%5cb", "/a%00", "/a%0d%0aX: y",
+		"/a/%2E/b", "/a%2F..%2Fb", "/a%2F", "/%2Fa", "/a%2F.%2Fb", "/a%5cb", "/a%00", "/a%0d%0aX: y",
 		"/a b", "/a?x=1", "/a#f", "/a%zz", "/a%2", "/a/\r\n", "/a%FF",
 		"/a%C0%AF", "/a\x80", "/a\"b", "/a<b>", "/a\\b", "/a|b", "/a^b",
 		"/a`b", "/a{b}",
@@ -233,6 +235,35 @@ START_TEST(check_paths)
 		ck_assert_ptr_null(strchr(err.text, '\n'));
 	}
 	ck_assert_int_eq(pxm_path_check(&err, NULL), PXM_E_INVAL);
+}
+END_TEST
+
+START_TEST(opaque_values)
+{
+	char buf[512];
+	struct pxm_error err;
+	json_t *vars, *out = NULL;
+
+	vars = json_pack("{s:s, s:s, s:s}", "node", "pve1", "storage", "local",
+	    "volume", "local:iso/debian 12.iso");
+	ck_assert_int_eq(pxm_path_expand(buf, sizeof buf, &err,
+	    "/nodes/{node}/storage/{storage}/content/{volume}", vars), PXM_OK);
+	ck_assert_str_eq(buf, "/nodes/pve1/storage/local/content/local%3Aiso%2Fdebian%2012.iso");
+	ck_assert_int_eq(pxm_path_match(&out, "/nodes/{node}/storage/{storage}/content/{volume}",
+	    buf), PXM_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(out, "volume")), "local:iso/debian 12.iso");
+	json_decref(out);
+	json_object_set_new(vars, "volume", json_string("local:iso/../../../etc"));
+	ck_assert_int_eq(pxm_path_expand(buf, sizeof buf, &err,
+	    "/nodes/{node}/storage/{storage}/content/{volume}", vars), PXM_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(err.text, "'volume'"));
+	/* only identifier variables may carry '/' */
+	json_object_set_new(vars, "node", json_string("pve1/../x"));
+	json_object_set_new(vars, "volume", json_string("local:iso/x.iso"));
+	ck_assert_int_eq(pxm_path_expand(buf, sizeof buf, &err,
+	    "/nodes/{node}/storage/{storage}/content/{volume}", vars), PXM_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(err.text, "'node'"));
+	json_decref(vars);
 }
 END_TEST
 
@@ -425,6 +456,7 @@ main(void)
 	tcase_add_test(tc, expand_bad_patterns);
 	tcase_add_test(tc, check_paths);
 	tcase_add_test(tc, match_paths);
+	tcase_add_test(tc, opaque_values);
 	tcase_add_test(tc, match_round_trips_expand);
 	tcase_add_test(tc, form_encoding);
 	tcase_add_test(tc, fingerprints);
