@@ -9,8 +9,10 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -948,6 +950,85 @@ START_TEST(test_refused_options)
 }
 END_TEST
 
+/* Runs "$PXM_SIM --check --datadir $PXM_DATADIR ARGS..." and returns its exit
+ * status; its stdout (the summary line) goes to out. */
+static int
+run_check(char *out, size_t outsz, const char *a1, const char *a2)
+{
+	int fds[2], status = -1;
+	pid_t pid;
+	ssize_t n;
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (pipe(fds) != 0)
+		return -1;
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		int dn = open("/dev/null", O_WRONLY);
+		dup2(fds[1], 1);
+		if (dn >= 0)
+			dup2(dn, 2);
+		close(fds[0]);
+		execl(getenv("PXM_SIM"), "proximo-sim", "--check", "--datadir",
+		    getenv("PXM_DATADIR"), a1, a2, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len + 1 < outsz && (n = read(fds[0], out + len, outsz - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* --check validates a profile: the shipped ones and a generated estate
+ * load, a profile with a dangling reference is refused. */
+START_TEST(test_check_option)
+{
+	char out[1024], path[4096], bad[] = "/tmp/pxm-sim-badXXXXXX";
+	const char *top = getenv("PXM_TOP_SRCDIR");
+	json_t *j;
+	json_error_t jerr;
+	FILE *f;
+	int fd;
+
+	ck_assert_ptr_nonnull(top);
+	snprintf(path, sizeof path, "%s/contrib/sim/profiles/demo.json", top);
+	ck_assert_int_eq(run_check(out, sizeof out, "--profile", path), 0);
+	j = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "check")), "ok");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "nodes")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "guests")), 12);
+	json_decref(j);
+
+	snprintf(path, sizeof path, "%s/contrib/sim/profiles/minimal.json", top);
+	ck_assert_int_eq(run_check(out, sizeof out, "--profile", path), 0);
+
+	ck_assert_int_eq(run_check(out, sizeof out, "--generate", "nodes=4,guests=300,seed=7"), 0);
+	j = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "nodes")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "guests")), 300);
+	json_decref(j);
+
+	fd = mkstemp(bad);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"pve\":{\"nodes\":{\"pve1\":{}},"
+	    "\"guests\":{\"100\":{\"type\":\"qemu\",\"node\":\"nope\"}}}}\n", f);
+	fclose(f);
+	ck_assert_int_eq(run_check(out, sizeof out, "--profile", bad), 1);
+	ck_assert_str_eq(out, "");
+	unlink(bad);
+}
+END_TEST
+
 static size_t
 discard(char *p, size_t size, size_t n, void *ud)
 {
@@ -1063,6 +1144,7 @@ sim_suite(void)
 	tcase_add_test(tc, test_plain_http_and_surfaces);
 	tcase_add_test(tc, test_request_log_file_and_fault_flags);
 	tcase_add_test(tc, test_refused_options);
+	tcase_add_test(tc, test_check_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
