@@ -24,6 +24,8 @@ int	pve_is_disk_key(const char *kind, const char *key);
 char	*pve_disk_storage(const char *value);
 /** The summary record a guest shows in lists and status/current. */
 json_t	*pve_guest_summary(struct sim *s, const char *vmid, json_t *g, int64_t now, int full);
+/** The guest's largest disk in bytes (what PVE reports as maxdisk). */
+long long pve_guest_maxdisk(const json_t *g);
 /** Guest's memory in MiB (handles "current=N" property strings). */
 long long pve_guest_memory_mb(const json_t *cfg);
 /** A storage can snapshot this disk (type and format). */

@@ -141,8 +141,8 @@ is_cdrom(const char *v)
 	    strncmp(v, "cdrom", 5) == 0;
 }
 
-static long long
-guest_maxdisk(const json_t *g)
+long long
+pve_guest_maxdisk(const json_t *g)
 {
 	const char *kind = json_string_value(json_object_get(g, "type")), *k;
 	json_t *cfg = json_object_get(g, "config"), *v;
@@ -204,8 +204,8 @@ pve_guest_summary(struct sim *s, const char *vmid, json_t *g, int64_t now, int f
 	json_object_set_new(out, "cpus", json_integer(lxc ? cores : cores * sockets));
 	json_object_set_new(out, "maxmem", json_integer(mem));
 	json_object_set_new(out, "mem", json_integer(running ? mem * 2 / 5 + (id % 97) * MiB : 0));
-	json_object_set_new(out, "maxdisk", json_integer(guest_maxdisk(g)));
-	json_object_set_new(out, "disk", json_integer(lxc && running ? guest_maxdisk(g) / 4 : 0));
+	json_object_set_new(out, "maxdisk", json_integer(pve_guest_maxdisk(g)));
+	json_object_set_new(out, "disk", json_integer(lxc && running ? pve_guest_maxdisk(g) / 4 : 0));
 	json_object_set_new(out, "cpu", json_real(running ? 0.01 + (double)(id % 13) / 100.0 : 0));
 	json_object_set_new(out, "netin", json_integer(running ? up * 1733 : 0));
 	json_object_set_new(out, "netout", json_integer(running ? up * 811 : 0));

@@ -154,7 +154,7 @@ render(const struct sim_req *rq, struct sim_resp *rs, size_t *len)
 			json_object_set(env, k, v);
 		}
 	}
-	out = json_dumps(env, JSON_COMPACT | JSON_ENCODE_ANY);
+	out = json_dumps(env, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
 	json_decref(env);
 	*len = out ? strlen(out) : 0;
 	return out ? out : strdup("");

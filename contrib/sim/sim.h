@@ -125,6 +125,7 @@ struct sim_opts {
 	unsigned	 task_ms;
 	int		 auth_delay_ms;
 	int		 verbose;
+	int		 check;		/* --check: load and exit */
 	json_t		*faults;	/* from --fault flags */
 };
 

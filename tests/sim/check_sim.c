@@ -9,8 +9,10 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -871,6 +873,222 @@ START_TEST(test_faults_errors_and_drops)
 }
 END_TEST
 
+/* ------------------------------------------------------------ options */
+
+START_TEST(test_plain_http_and_surfaces)
+{
+	struct pxm_sim *p;
+	const char *args[] = { "--plain-http", "--surfaces", "pve,pmg", NULL };
+	struct st_resp r;
+
+	ck_assert_int_eq(pxm_sim_start(&p, args), 0);
+	ck_assert(strncmp(p->pve_url, "http://127.0.0.1:", 17) == 0);
+	ck_assert_int_eq(p->pbs_port, 0);
+	ck_assert_int_gt(p->pmg_port, 0);
+	ck_assert(json_is_false(json_object_get(p->ready, "tls")));
+	st_call(&r, p, "pve", "GET", "/version", NULL, ST_TOKEN, NULL);
+	ck_assert_int_eq(r.status, 200);
+	st_resp_free(&r);
+	ck_assert_int_eq(pxm_sim_stop(p), 0);
+}
+END_TEST
+
+START_TEST(test_request_log_file_and_fault_flags)
+{
+	struct pxm_sim *p;
+	char logfile[] = "/tmp/pxm-simlog-XXXXXX";
+	int fd = mkstemp(logfile);
+	const char *args[] = { "--request-log", logfile, "--fail-task", "qmstop", "--task-ms", "20",
+		NULL };
+	struct st_resp r;
+	json_t *st, *line;
+	FILE *f;
+	char buf[8192];
+	int lines = 0;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(pxm_sim_start(&p, args), 0);
+	st_call(&r, p, "pve", "POST", "/nodes/pve1/qemu/100/status/stop", NULL, ST_TOKEN, NULL);
+	ck_assert_int_eq(r.status, 200);
+	st = st_wait_task(p, "pve", "pve1", json_string_value(st_data(&r)), 10000);
+	st_resp_free(&r);
+	ck_assert_str_eq(jstr(st, "exitstatus"), "command failed (fault injected by proximo-sim)");
+	json_decref(st);
+	ck_assert_int_eq(pxm_sim_stop(p), 0);
+	f = fopen(logfile, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(buf, sizeof buf, f)) {
+		line = json_loads(buf, 0, NULL);
+		ck_assert_ptr_nonnull(line);
+		if (lines == 0) {
+			ck_assert_str_eq(jstr(line, "method"), "POST");
+			ck_assert_str_eq(jstr(line, "path"), "/api2/json/nodes/pve1/qemu/100/status/stop");
+			ck_assert_str_eq(jstr(line, "surface"), "pve");
+		}
+		json_decref(line);
+		lines++;
+	}
+	fclose(f);
+	ck_assert_int_ge(lines, 2);
+	unlink(logfile);
+}
+END_TEST
+
+START_TEST(test_refused_options)
+{
+	struct pxm_sim *p;
+	const char *bind_any[] = { "--bind", "0.0.0.0", NULL };
+	const char *bad_port[] = { "--pbs-port", "99999", NULL };
+	const char *bad_profile[] = { "--profile", "/nonexistent/profile.json", NULL };
+	const char *cert_only[] = { "--cert", "/etc/hostname", NULL };
+
+	ck_assert_int_eq(pxm_sim_start(&p, bind_any), -1);
+	ck_assert_int_eq(pxm_sim_start(&p, bad_port), -1);
+	ck_assert_int_eq(pxm_sim_start(&p, bad_profile), -1);
+	ck_assert_int_eq(pxm_sim_start(&p, cert_only), -1);
+}
+END_TEST
+
+/* Runs "$PXM_SIM --check --datadir $PXM_DATADIR ARGS..." and returns its exit
+ * status; its stdout (the summary line) goes to out. */
+static int
+run_check(char *out, size_t outsz, const char *a1, const char *a2)
+{
+	int fds[2], status = -1;
+	pid_t pid;
+	ssize_t n;
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (pipe(fds) != 0)
+		return -1;
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		int dn = open("/dev/null", O_WRONLY);
+		dup2(fds[1], 1);
+		if (dn >= 0)
+			dup2(dn, 2);
+		close(fds[0]);
+		execl(getenv("PXM_SIM"), "proximo-sim", "--check", "--datadir",
+		    getenv("PXM_DATADIR"), a1, a2, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len + 1 < outsz && (n = read(fds[0], out + len, outsz - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* --check validates a profile: the shipped ones and a generated estate
+ * load, a profile with a dangling reference is refused. */
+START_TEST(test_check_option)
+{
+	char out[1024], path[4096], bad[] = "/tmp/pxm-sim-badXXXXXX";
+	const char *top = getenv("PXM_TOP_SRCDIR");
+	json_t *j;
+	json_error_t jerr;
+	FILE *f;
+	int fd;
+
+	ck_assert_ptr_nonnull(top);
+	snprintf(path, sizeof path, "%s/contrib/sim/profiles/demo.json", top);
+	ck_assert_int_eq(run_check(out, sizeof out, "--profile", path), 0);
+	j = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "check")), "ok");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "nodes")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "guests")), 12);
+	json_decref(j);
+
+	snprintf(path, sizeof path, "%s/contrib/sim/profiles/minimal.json", top);
+	ck_assert_int_eq(run_check(out, sizeof out, "--profile", path), 0);
+
+	ck_assert_int_eq(run_check(out, sizeof out, "--generate", "nodes=4,guests=300,seed=7"), 0);
+	j = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "nodes")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "guests")), 300);
+	json_decref(j);
+
+	fd = mkstemp(bad);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"pve\":{\"nodes\":{\"pve1\":{}},"
+	    "\"guests\":{\"100\":{\"type\":\"qemu\",\"node\":\"nope\"}}}}\n", f);
+	fclose(f);
+	ck_assert_int_eq(run_check(out, sizeof out, "--profile", bad), 1);
+	ck_assert_str_eq(out, "");
+	unlink(bad);
+}
+END_TEST
+
+static size_t
+discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+/* Many parallel keep-alive connections, as Proximo's parallel fetches. */
+START_TEST(test_parallel_connections)
+{
+	CURLM *m = curl_multi_init();
+	CURL *h[64];
+	struct curl_slist *hdr = NULL;
+	char url[300], *auth = st_token_header(sim, "pve");
+	int running = 0, i, ok = 0, rounds;
+	CURLMsg *msg;
+	int left;
+
+	fresh();
+	snprintf(url, sizeof url, "%s/nodes/pve1/qemu/100/config", sim->pve_url);
+	hdr = curl_slist_append(hdr, auth);
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, 32L);
+	for (rounds = 0; rounds < 2; rounds++) {
+		for (i = 0; i < 64; i++) {
+			h[i] = curl_easy_init();
+			curl_easy_setopt(h[i], CURLOPT_URL, url);
+			curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdr);
+			curl_easy_setopt(h[i], CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(h[i], CURLOPT_SSL_VERIFYHOST, 0L);
+			curl_easy_setopt(h[i], CURLOPT_PROXY, "");
+			curl_easy_setopt(h[i], CURLOPT_NOSIGNAL, 1L);
+			curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 60L);
+			curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, discard);
+			curl_multi_add_handle(m, h[i]);
+		}
+		do {
+			curl_multi_perform(m, &running);
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+		} while (running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			long code = 0;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+			if (msg->data.result == CURLE_OK && code == 200)
+				ok++;
+		}
+		for (i = 0; i < 64; i++) {
+			curl_multi_remove_handle(m, h[i]);
+			curl_easy_cleanup(h[i]);
+		}
+	}
+	ck_assert_int_eq(ok, 128);
+	curl_slist_free_all(hdr);
+	curl_multi_cleanup(m);
+	free(auth);
+}
+END_TEST
+
 static Suite *
 sim_suite(void)
 {
@@ -918,6 +1136,15 @@ sim_suite(void)
 	tcase_add_test(tc, test_request_log_masks_secrets);
 	tcase_add_test(tc, test_control_state_and_reset);
 	tcase_add_test(tc, test_faults_errors_and_drops);
+	tcase_add_test(tc, test_parallel_connections);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("options");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_plain_http_and_surfaces);
+	tcase_add_test(tc, test_request_log_file_and_fault_flags);
+	tcase_add_test(tc, test_refused_options);
+	tcase_add_test(tc, test_check_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
