@@ -76,7 +76,7 @@ quote_argv(struct pxm_buf *tmp, struct pxm_error *err, const char *const *argv,
 		if ((r = check_element(err, argv[i], len, i)) != PXM_OK)
 			return r;
 		/* Cheap early stop: quoting never shrinks an element. */
-		if (tmp->len + len + 3 > PXM_SHELL_MAX_COMMAND)
+		if (tmp->len + (tmp->len ? 1 : 0) + len + 2 > PXM_SHELL_MAX_COMMAND)
 			goto too_long;
 		if (tmp->len > 0 && (r = pxm_buf_putc(tmp, ' ')) != PXM_OK)
 			return r;

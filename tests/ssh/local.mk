@@ -4,12 +4,13 @@
 # and skips itself ("1..0 # SKIP") when sshd is not installed.
 ssh_common_sources = %reldir%/sshtest.c %reldir%/sshtest.h
 
-check_PROGRAMS += %reldir%/test_ssh_exec %reldir%/test_ssh_hostkey \
-	%reldir%/test_ssh_timeouts
+check_PROGRAMS += %reldir%/test_shellquote %reldir%/test_ssh_exec \
+	%reldir%/test_ssh_hostkey %reldir%/test_ssh_timeouts
+%canon_reldir%_test_shellquote_SOURCES = %reldir%/test_shellquote.c $(ssh_common_sources)
 %canon_reldir%_test_ssh_exec_SOURCES = %reldir%/test_ssh_exec.c $(ssh_common_sources)
 %canon_reldir%_test_ssh_hostkey_SOURCES = %reldir%/test_ssh_hostkey.c $(ssh_common_sources)
 %canon_reldir%_test_ssh_timeouts_SOURCES = %reldir%/test_ssh_timeouts.c $(ssh_common_sources)
 
-TESTS += %reldir%/test_ssh_timeouts %reldir%/test_ssh_hostkey %reldir%/test_ssh_exec
+TESTS += %reldir%/test_shellquote %reldir%/test_ssh_timeouts %reldir%/test_ssh_hostkey %reldir%/test_ssh_exec
 
 dist_check_SCRIPTS += %reldir%/sshd_fixture.sh %reldir%/pct-standin
