@@ -14,3 +14,9 @@ check_PROGRAMS += %reldir%/test_shellquote %reldir%/test_ssh_exec \
 TESTS += %reldir%/test_shellquote %reldir%/test_ssh_timeouts %reldir%/test_ssh_hostkey %reldir%/test_ssh_exec
 
 dist_check_SCRIPTS += %reldir%/sshd_fixture.sh %reldir%/pct-standin
+
+# The benchmark program (bench/ssh/run.sh runs it and records
+# bench/results/ssh.md): built with the tests so it keeps compiling, never
+# run by make check.
+check_PROGRAMS += %reldir%/ssh_bench
+%canon_reldir%_ssh_bench_SOURCES = %reldir%/ssh_bench.c $(ssh_common_sources)

@@ -131,7 +131,7 @@ EOF
 			i=$((i + 1))
 		done
 		[ $ok = 1 ] && break
-		kill "$pid" 2>/dev/null || true
+		ours "$pid" && kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null || true
 	done
 
@@ -163,7 +163,7 @@ EOF
 PORT=$port
 USER=$user
 TARGET=$user@127.0.0.1:$port
-SSHD_PID=$(cat "$dir/sshd.pid" 2>/dev/null || echo "$pid")
+SSHD_PID=$pid
 SSHD_LOG=$dir/sshd.log
 PCT=$dir/bin/pct
 CT_ROOT=$dir/ct
@@ -198,26 +198,44 @@ agent() {
 	printf 'AGENT_SOCK=%s\nAGENT_PID=%s\n' "$sock" "$apid" >> "$dir/fixture.env"
 }
 
+# ours PID: the process still runs with this fixture's directory on its
+# command line (so a recycled pid is never signalled).
+ours() {
+	case $1 in ''|*[!0-9]*) return 1 ;; esac
+	tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF "$dir/"
+}
+
+# The listener's per-connection processes (ppid = listener): a client that
+# died without closing its connection must not leave them behind.
+connections() {
+	for st in /proc/[0-9]*/stat; do
+		pp=$(sed 's/^.*) [A-Za-z] \([0-9]*\) .*$/\1/' "$st" 2>/dev/null) || continue
+		if [ "$pp" = "$lp" ]; then
+			p=${st#/proc/}
+			echo "${p%/stat}"
+		fi
+	done
+}
+
 stop() {
 	[ -d "$dir" ] || exit 0
-	for f in agent.pid sshd.pid sshd.launch.pid; do
-		if [ -f "$dir/$f" ]; then
-			p=$(cat "$dir/$f")
-			case $p in ''|*[!0-9]*) continue ;; esac
-			kill "$p" 2>/dev/null || true
-		fi
+	if lp=$(cat "$dir/sshd.launch.pid" 2>/dev/null) && ours "$lp"; then
+		for c in $(connections); do
+			kill "$c" 2>/dev/null
+		done
+	fi
+	for f in agent.pid sshd.launch.pid; do
+		p=$(cat "$dir/$f" 2>/dev/null) || continue
+		ours "$p" && kill "$p" 2>/dev/null
 	done
 	# Give sshd a moment to exit, so its port and log are released.
-	for f in sshd.pid sshd.launch.pid; do
-		if [ -f "$dir/$f" ]; then
-			p=$(cat "$dir/$f")
-			i=0
-			while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-				sleep 0.05
-				i=$((i + 1))
-			done
-		fi
-	done
+	if p=$(cat "$dir/sshd.launch.pid" 2>/dev/null); then
+		i=0
+		while ours "$p" && [ $i -lt 50 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+	fi
 	if [ -z "${PXM_KEEP_FIXTURE:-}" ]; then
 		rm -rf "$dir"
 	else

@@ -292,6 +292,20 @@ sshtest_rss(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+int
+sshtest_memory_checker(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 1;
+#else
+	char *maps = sshtest_read_file("/proc/self/maps", NULL);
+	int found = maps != NULL && strstr(maps, "vgpreload") != NULL;
+
+	free(maps);
+	return found;
+#endif
+}
+
 /* State and parent pid from /proc/<pid>/stat. */
 static int
 proc_stat(pid_t pid, char *state, pid_t *ppid)

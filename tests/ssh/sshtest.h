@@ -61,6 +61,10 @@ void		sshtest_pct_free(struct sshtest_records *r);
 /** Open file descriptors of this process; resident set size in bytes. */
 int		sshtest_fd_count(void);
 uint64_t	sshtest_rss(void);
+/** 1 under valgrind or AddressSanitizer: both keep freed memory in a
+ *  quarantine, so RSS says nothing about leaks there (they find leaks
+ *  themselves). */
+int		sshtest_memory_checker(void);
 /** 1 while pid exists and is not a zombie. */
 int		sshtest_pid_alive(pid_t pid);
 /** pids whose parent is ppid. */
