@@ -760,10 +760,56 @@ out:
 	return r;
 }
 
+/* Keep the names of `pref` that this libssh2 implements, in our order.
+ * Handing libssh2 1.10 an unknown name makes it strip the name with an
+ * overlapping memcpy (undefined behaviour, caught by ASan), so it only
+ * ever sees names it listed itself. */
+static int
+supported_only(struct pxm_buf *out, LIBSSH2_SESSION *sess, int method,
+    const char *pref)
+{
+	const char **algs = NULL;
+	const char *p = pref, *end;
+	int n, i, r = PXM_OK;
+
+	if ((n = libssh2_session_supported_algs(sess, method, &algs)) <= 0)
+		return PXM_E_INTERNAL;
+	while (*p != '\0') {
+		size_t len;
+
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < n; i++)
+			if (strlen(algs[i]) == len && strncmp(algs[i], p, len) == 0) {
+				if (out->len > 0 && (r = pxm_buf_putc(out, ',')) != PXM_OK)
+					goto out;
+				if ((r = pxm_buf_append(out, p, len)) != PXM_OK)
+					goto out;
+				break;
+			}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	r = out->len > 0 ? PXM_OK : PXM_E_UNSUPPORTED;
+out:
+	libssh2_free(sess, algs);
+	return r;
+}
+
 static int
 set_prefs(struct pxm_error *err, LIBSSH2_SESSION *sess, unsigned types)
 {
-	struct pxm_buf hk = PXM_BUF_INIT;
+	static const struct { int method; const char *what; } order[] = {
+		{ LIBSSH2_METHOD_KEX, "key exchange" },
+		{ LIBSSH2_METHOD_CRYPT_CS, "cipher" },
+		{ LIBSSH2_METHOD_CRYPT_SC, "cipher" },
+		{ LIBSSH2_METHOD_MAC_CS, "MAC" },
+		{ LIBSSH2_METHOD_MAC_SC, "MAC" },
+		{ LIBSSH2_METHOD_HOSTKEY, "host key algorithm" },
+	};
+	struct pxm_buf hk = PXM_BUF_INIT, list = PXM_BUF_INIT;
+	const char *want;
 	size_t i;
 	int r = PXM_E_INTERNAL;
 
@@ -774,20 +820,28 @@ set_prefs(struct pxm_error *err, LIBSSH2_SESSION *sess, unsigned types)
 		r = PXM_E_NOMEM;
 		goto out;
 	}
-	if (libssh2_session_method_pref(sess, LIBSSH2_METHOD_KEX, kex_pref) != 0 ||
-	    libssh2_session_method_pref(sess, LIBSSH2_METHOD_CRYPT_CS, cipher_pref) != 0 ||
-	    libssh2_session_method_pref(sess, LIBSSH2_METHOD_CRYPT_SC, cipher_pref) != 0 ||
-	    libssh2_session_method_pref(sess, LIBSSH2_METHOD_MAC_CS, mac_pref) != 0 ||
-	    libssh2_session_method_pref(sess, LIBSSH2_METHOD_MAC_SC, mac_pref) != 0 ||
-	    libssh2_session_method_pref(sess, LIBSSH2_METHOD_HOSTKEY, hk.data) != 0) {
-		r = pxm_error_set(err, PXM_E_INTERNAL, "ssh_connect",
-		    "this libssh2 does not support the required algorithms: %s",
-		    last_error(sess));
-		goto out;
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		switch (order[i].method) {
+		case LIBSSH2_METHOD_KEX:	want = kex_pref; break;
+		case LIBSSH2_METHOD_CRYPT_CS:
+		case LIBSSH2_METHOD_CRYPT_SC:	want = cipher_pref; break;
+		case LIBSSH2_METHOD_MAC_CS:
+		case LIBSSH2_METHOD_MAC_SC:	want = mac_pref; break;
+		default:			want = hk.data; break;
+		}
+		pxm_buf_reset(&list);
+		if (supported_only(&list, sess, order[i].method, want) != PXM_OK ||
+		    libssh2_session_method_pref(sess, order[i].method, list.data) != 0) {
+			r = pxm_error_set(err, PXM_E_UNSUPPORTED, "ssh_connect",
+			    "this libssh2 supports no acceptable %s (wanted one of %s)",
+			    order[i].what, want);
+			goto out;
+		}
 	}
 	r = PXM_OK;
 out:
 	pxm_buf_free(&hk);
+	pxm_buf_free(&list);
 	return r;
 }
 
