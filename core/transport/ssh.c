@@ -99,6 +99,7 @@ struct pxm_ssh {
 	uint32_t	idle_ms;
 	size_t		max_output;
 	char		*pct;
+	char		*pins;		/* ",SHA256:...,SHA256:...," or NULL */
 
 	/* The cached, authenticated connection. */
 	int		fd;
@@ -449,6 +450,48 @@ key_file_check(struct pxm_error *err, const char *path, const char *what)
 	return r;
 }
 
+/* "SHA256:<43 base64 chars>"[,...] into ",fp,fp," for a strstr() check. */
+static int
+parse_pins(char **out, struct pxm_error *err, const char *v)
+{
+	struct pxm_buf b = PXM_BUF_INIT;
+	const char *p = v, *end;
+	char shown[120];
+	size_t len, i;
+
+	*out = NULL;
+	pxm_buf_putc(&b, ',');
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len != 7 + 43 || strncmp(p, "SHA256:", 7) != 0)
+			goto bad;
+		for (i = 7; i < len; i++)
+			if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+			    (p[i] >= '0' && p[i] <= '9') || p[i] == '+' || p[i] == '/'))
+				goto bad;
+		pxm_buf_append(&b, p, len);
+		pxm_buf_putc(&b, ',');
+		p = end ? end + 1 : p + strlen(p);
+	}
+	if (b.len < 2)
+		goto bad;
+	*out = pxm_buf_steal(&b);
+	return *out ? PXM_OK : PXM_E_NOMEM;
+bad:
+	pxm_buf_free(&b);
+	pxm_text_sanitize(shown, sizeof shown, v, 100);
+	return pxm_error_set(err, PXM_E_CONFIG, "config",
+	    "PROXIMO_SSH_HOST_KEY_SHA256='%s' is not usable; accepted: one or more "
+	    "comma-separated fingerprints as OpenSSH prints them (ssh-keygen -lf "
+	    "/etc/ssh/ssh_host_ed25519_key.pub), e.g. SHA256:<43 base64 characters>",
+	    shown);
+}
+
 int
 pxm_ssh_new(struct pxm_ssh **out, struct pxm_error *err,
     const struct pxm_ssh_options *opt)
@@ -514,6 +557,9 @@ pxm_ssh_new(struct pxm_ssh **out, struct pxm_error *err,
 	}
 	if ((s->pct = strdup(opt->pct_command ? opt->pct_command : "pct")) == NULL)
 		goto nomem;
+	if (opt->host_key_pins != NULL && *opt->host_key_pins != '\0' &&
+	    (r = parse_pins(&s->pins, err, opt->host_key_pins)) != PXM_OK)
+		goto out;
 	s->connect_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms : PXM_SSH_DEFAULT_CONNECT_MS;
 	s->handshake_ms = opt->handshake_timeout_ms ? opt->handshake_timeout_ms : PXM_SSH_DEFAULT_HANDSHAKE_MS;
 	s->command_ms = opt->command_timeout_ms ? opt->command_timeout_ms : PXM_SSH_DEFAULT_COMMAND_MS;
@@ -541,6 +587,7 @@ out:
 		free(s->key_path);
 		free(s->passphrase_path);
 		free(s->pct);
+		free(s->pins);
 		free(s);
 	}
 	return r;
@@ -560,6 +607,7 @@ pxm_ssh_new_from_env(struct pxm_ssh **out, struct pxm_error *err)
 	o.passphrase_path = pxm_config_get("PROXIMO_SSH_KEY_PASSPHRASE_PATH");
 	o.known_hosts = pxm_config_get("PROXIMO_SSH_KNOWN_HOSTS");
 	o.pct_command = pxm_config_get("PROXIMO_PCT_COMMAND");
+	o.host_key_pins = pxm_config_get("PROXIMO_SSH_HOST_KEY_SHA256");
 	if ((r = pxm_config_bool(&o.use_agent, err, "PROXIMO_SSH_USE_AGENT", 0)) != PXM_OK ||
 	    (r = config_seconds(&o.connect_timeout_ms, err, "PROXIMO_SSH_CONNECT_TIMEOUT",
 	    PXM_SSH_DEFAULT_CONNECT_MS, 3600)) != PXM_OK ||
@@ -599,6 +647,7 @@ pxm_ssh_free(struct pxm_ssh *s)
 	free(s->key_path);
 	free(s->passphrase_path);
 	free(s->pct);
+	free(s->pins);
 	free(s);
 	lib_unref();
 }
@@ -966,6 +1015,20 @@ check_host_key(struct pxm_ssh_hostkey *hk, struct pxm_error *err,
 	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kt->kh_type,
 	    NULL);
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH) {
+		char pin[80];
+
+		snprintf(pin, sizeof pin, ",%s,", hk->fingerprint);
+		if (s->pins != NULL && strstr(s->pins, pin) == NULL) {
+			hk->verdict = PXM_SSH_HOSTKEY_UNPINNED;
+			r = pxm_error_set(err, PXM_E_DENIED, "ssh_hostkey_pin",
+			    "the host key of %s (%s %s) is in %s but is not one of "
+			    "PROXIMO_SSH_HOST_KEY_SHA256. Refusing before authentication. "
+			    "If the node's key was rotated, check this fingerprint on the "
+			    "node (ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub) and add it "
+			    "to the pin", name, kt->name, hk->fingerprint, s->known_hosts,
+			    kt->scan);
+			goto out;
+		}
 		hk->verdict = PXM_SSH_HOSTKEY_MATCH;
 		r = PXM_OK;
 		goto out;
@@ -1614,13 +1677,25 @@ pxm_ssh_describe(json_t **out, const struct pxm_ssh *cs)
 	    "commands", (json_int_t)s->stats.commands);
 	if (o == NULL)
 		goto out;
+	if (s->pins != NULL) {
+		json_t *a = json_array();
+		const char *p = s->pins + 1, *end;
+
+		while (a != NULL && (end = strchr(p, ',')) != NULL) {
+			json_array_append_new(a, json_stringn(p, (size_t)(end - p)));
+			p = end + 1;
+		}
+		if (a == NULL || json_object_set_new(o, "host_key_pins", a) != 0)
+			goto out;
+	}
 	if (s->hostkey_seen) {
-		static const char *const verdicts[] = { "match", "unknown", "changed", "revoked" };
+		static const char *const verdicts[] = { "match", "unknown", "changed",
+		    "revoked", "not pinned" };
 		int v = s->hostkey.verdict;
 
 		if (json_object_set_new(o, "host_key", json_pack("{s:s, s:s, s:s}",
 		    "type", s->hostkey.type, "fingerprint", s->hostkey.fingerprint,
-		    "verdict", v >= 0 && v <= 3 ? verdicts[v] : "unchecked")) != 0)
+		    "verdict", v >= 0 && v <= 4 ? verdicts[v] : "unchecked")) != 0)
 			goto out;
 	}
 	*out = o;

@@ -24,7 +24,7 @@
  * PROXIMO_SSH_IDLE_TIMEOUT, PROXIMO_SSH_MAX_OUTPUT, PROXIMO_PCT_COMMAND.
  *
  * Error reasons (they become ledger outcomes): ssh_hostkey_unknown,
- * ssh_hostkey_changed, ssh_hostkey_revoked, ssh_auth, ssh_connect,
+ * ssh_hostkey_changed, ssh_hostkey_revoked, ssh_hostkey_pin, ssh_auth, ssh_connect,
  * ssh_key_file, timeout_connect, timeout_handshake, timeout_command,
  * cancelled, config, argv, vmid.
  *
@@ -66,6 +66,11 @@ struct pxm_ssh_options {
 	uint32_t	idle_timeout_ms;	/* a cached connection idle longer is closed */
 	size_t		max_output;	/* bytes kept per stream */
 	const char	*pct_command;	/* NULL: "pct" */
+	/* Optional pins on top of known_hosts: "SHA256:<base64>" fingerprints,
+	 * comma-separated (two during a key rotation).  When set, a host key
+	 * must match known_hosts AND one pin, so a poisoned known_hosts file
+	 * alone cannot introduce a key. */
+	const char	*host_key_pins;
 };
 
 int	pxm_ssh_new(struct pxm_ssh **out, struct pxm_error *err,
@@ -134,6 +139,7 @@ int	pxm_ssh_describe(json_t **out, const struct pxm_ssh *s);
 #define PXM_SSH_HOSTKEY_UNKNOWN		1
 #define PXM_SSH_HOSTKEY_CHANGED		2
 #define PXM_SSH_HOSTKEY_REVOKED		3
+#define PXM_SSH_HOSTKEY_UNPINNED	4	/* in known_hosts, but not pinned */
 
 /** The target's host key as seen now. */
 struct pxm_ssh_hostkey {

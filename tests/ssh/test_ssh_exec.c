@@ -480,6 +480,7 @@ START_TEST(settings_from_env)
 		{ "PROXIMO_PCT_COMMAND", "pct; id", "config" },
 		{ "PROXIMO_PCT_COMMAND", "bin/pct", "config" },
 		{ "PROXIMO_SSH_KEY_PATH", "/nonexistent/key", "ssh_key_file" },
+		{ "PROXIMO_SSH_HOST_KEY_SHA256", "SHA256:abc", "config" },
 	};
 	size_t i;
 

@@ -40,8 +40,8 @@ records(void)
  * seen a single user authentication request from these connections.
  */
 static void
-refused_before_auth(const char *known_hosts, const char *reason, size_t n,
-    char *text, size_t textsz)
+refused_before_auth_pinned(const char *known_hosts, const char *pins,
+    const char *reason, size_t n, char *text, size_t textsz)
 {
 	const char *log = sshtest_get(&fx, "SSHD_LOG");
 	const char *argv[] = { "touch", "must-not-run" };
@@ -58,6 +58,7 @@ refused_before_auth(const char *known_hosts, const char *reason, size_t n,
 	closed0 = sshtest_count_in_file(log, "Connection closed by 127.0.0.1");
 	sshtest_options(&o, &fx);
 	o.known_hosts = known_hosts;
+	o.host_key_pins = pins;
 	ck_assert_int_eq(pxm_ssh_new(&s, &err, &o), PXM_OK);
 	for (i = 0; i < n; i++) {
 		memset(&err, 0, sizeof err);
@@ -80,6 +81,13 @@ refused_before_auth(const char *known_hosts, const char *reason, size_t n,
 	ck_assert_uint_ge(closed, closed0 + n);
 	ck_assert_uint_eq(sshtest_count_in_file(log, "userauth-request"), auth0);
 	ck_assert_uint_eq(records(), recs0);
+}
+
+static void
+refused_before_auth(const char *known_hosts, const char *reason, size_t n,
+    char *text, size_t textsz)
+{
+	refused_before_auth_pinned(known_hosts, NULL, reason, n, text, textsz);
 }
 
 START_TEST(unknown_host_refused_before_auth)
@@ -227,6 +235,48 @@ START_TEST(unusable_lines_skipped)
 }
 END_TEST
 
+/* PROXIMO_SSH_HOST_KEY_SHA256: known_hosts AND a pin must match. */
+START_TEST(pinned_host_key)
+{
+	const char *argv[] = { "echo", "pinned" };
+	struct pxm_ssh_options o;
+	struct pxm_ssh_result res;
+	struct pxm_error err;
+	struct pxm_ssh *s;
+	char pins[256], text[1024];
+	json_t *d;
+
+	/* The right pin, listed second as during a rotation. */
+	snprintf(pins, sizeof pins, "%s, %s", sshtest_get(&fx, "HOST_FP_ECDSA"),
+	    sshtest_get(&fx, "HOST_FP"));
+	sshtest_options(&o, &fx);
+	o.host_key_pins = pins;
+	ck_assert_msg(pxm_ssh_new(&s, &err, &o) == PXM_OK, "%s", err.text);
+	ck_assert_msg(pxm_ssh_pct_exec(&res, &err, s, "101", argv, NULL, 2, 0, NULL) == PXM_OK,
+	    "%s", err.text);
+	ck_assert_str_eq(res.out, "pinned\n");
+	pxm_ssh_result_clear(&res);
+	ck_assert_int_eq(pxm_ssh_describe(&d, s), PXM_OK);
+	ck_assert_uint_eq(json_array_size(json_object_get(d, "host_key_pins")), 2);
+	json_decref(d);
+	pxm_ssh_free(s);
+
+	/* known_hosts says yes, the pin says no: refused before auth. */
+	refused_before_auth_pinned(sshtest_get(&fx, "KNOWN_HOSTS"),
+	    sshtest_get(&fx, "HOST_FP_ECDSA"), "ssh_hostkey_pin", 5, text, sizeof text);
+	ck_assert_msg(strstr(text, sshtest_get(&fx, "HOST_FP")) != NULL, "%s", text);
+
+	/* Malformed pins are a configuration error. */
+	o.host_key_pins = "SHA256:tooshort";
+	ck_assert_int_eq(pxm_ssh_new(&s, &err, &o), PXM_E_CONFIG);
+	ck_assert(strstr(err.text, "PROXIMO_SSH_HOST_KEY_SHA256") != NULL);
+	o.host_key_pins = "MD5:aa:bb";
+	ck_assert_int_eq(pxm_ssh_new(&s, &err, &o), PXM_E_CONFIG);
+	o.host_key_pins = ",";
+	ck_assert_int_eq(pxm_ssh_new(&s, &err, &o), PXM_E_CONFIG);
+}
+END_TEST
+
 START_TEST(probe_reports_verdicts)
 {
 	static const struct { const char *file; int verdict; } cases[] = {
@@ -293,6 +343,7 @@ suite(void)
 	tcase_add_test(tc, missing_known_hosts_refused_before_auth);
 	tcase_add_test(tc, known_keys_accepted);
 	tcase_add_test(tc, unusable_lines_skipped);
+	tcase_add_test(tc, pinned_host_key);
 	tcase_add_test(tc, probe_reports_verdicts);
 	tcase_add_test(tc, probe_unreachable);
 	suite_add_tcase(s, tc);
