@@ -194,13 +194,13 @@ START_TEST(exec_idle_connection_closed)
 	struct pxm_ssh *s = NULL;
 
 	sshtest_options(&o, &fx);
-	o.idle_timeout_ms = 150;
+	o.idle_timeout_ms = 500;
 	ck_assert_int_eq(pxm_ssh_new(&s, &err, &o), PXM_OK);
 	run_ok(s, &res, "101", argv, 1);
 	pxm_ssh_result_clear(&res);
 	run_ok(s, &res, "101", argv, 1);	/* right away: reused */
 	pxm_ssh_result_clear(&res);
-	usleep(400000);
+	usleep(900000);
 	run_ok(s, &res, "101", argv, 1);	/* idle too long: a new one */
 	pxm_ssh_result_clear(&res);
 	pxm_ssh_get_stats(&st, s);
