@@ -28,9 +28,15 @@ die() { echo "sshd_fixture: $*" >&2; exit 1; }
 
 [ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|agent|stop DIR"
 
+# $PXM_SSHD, when set, is the only sshd tried (PXM_SSHD=/nonexistent shows the
+# SKIP path on a machine that has one).
 find_sshd() {
-	for p in "${SSHD:-}" /usr/sbin/sshd /usr/local/sbin/sshd /sbin/sshd; do
-		[ -n "$p" ] && [ -x "$p" ] && { echo "$p"; return 0; }
+	if [ -n "${PXM_SSHD:-}" ]; then
+		[ -x "$PXM_SSHD" ] && echo "$PXM_SSHD"
+		return
+	fi
+	for p in /usr/sbin/sshd /usr/local/sbin/sshd /sbin/sshd; do
+		[ -x "$p" ] && { echo "$p"; return 0; }
 	done
 	command -v sshd 2>/dev/null || return 1
 }
