@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ main(int argc, char **argv)
 	const char *verb = argc > 1 ? argv[1] : "serve";
 	struct pxm_error err;
 
+	/* A peer that goes away is an error to report, never a signal to die of. */
+	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(verb, "--version") == 0 || strcmp(verb, "version") == 0) {
 		printf("proximo %s (SDK %u.%u)\n", PACKAGE_VERSION, PXM_SDK_VERSION_MAJOR,
 		    PXM_SDK_VERSION_MINOR);

@@ -12,6 +12,7 @@
 #include "cli/runtime.h"
 #include "ledger/ledger.h"
 #include "meta/meta.h"
+#include "pipeline/ct_exec.h"
 #include "pipeline/plan_store.h"
 #include "plugin/loader.h"
 #include "registry/registry.h"
@@ -103,6 +104,7 @@ pxm_runtime_close(struct pxm_runtime *rt)
 	pxm_registry_free(rt->reg);
 	pxm_ledger_close(rt->ledger);
 	pxm_plan_store_free(rt->plans);
+	pxm_ct_exec_shutdown();
 	free(rt->state_dir);
 	free(rt);
 	pxm_regex_cache_free();

@@ -82,6 +82,7 @@ pxm_plan_free(struct pxm_plan *p)
 	free(p->effects);
 	json_decref(p->undo_target);
 	json_decref(p->stash);
+	json_decref(p->preview);
 	p->magic = 0;
 	free(p);
 }
@@ -299,6 +300,17 @@ pxm_plan_stash_new(struct pxm_plan *p, json_t *state)
 	p->stash = state;
 }
 
+void
+pxm_plan_set_preview_new(struct pxm_plan *p, json_t *preview)
+{
+	if (!OPEN(p)) {
+		json_decref(preview);
+		return;
+	}
+	json_decref(p->preview);
+	p->preview = preview;
+}
+
 const json_t *
 pxm_plan_stash(const struct pxm_plan *p)
 {
@@ -421,6 +433,9 @@ pxm_plan_to_json(const struct pxm_plan *p)
 	    "plan_id", p->plan_id);
 	if (o && p->neffects)
 		json_object_set_new(o, "effects", effects_json(p));
+	/* The reference's name: what the operator reviews, never recorded. */
+	if (o && p->preview)
+		json_object_set(o, "operator_cleartext", p->preview);
 	return o;
 }
 

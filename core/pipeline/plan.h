@@ -50,6 +50,7 @@ struct pxm_plan {
 	size_t		neffects;
 	json_t		*undo_target;	/* object or NULL */
 	json_t		*stash;		/* plugin-private, or NULL */
+	json_t		*preview;	/* shown in the dry run only, never recorded */
 	char		plan_id[65];
 	int		sealed;		/* finalised: no more changes */
 };
@@ -71,6 +72,7 @@ int	pxm_plan_add_effect(struct pxm_plan *plan, struct pxm_endpoint *ep,
 	    const char *method, const char *path, const json_t *params);
 void	pxm_plan_set_undo_target_new(struct pxm_plan *plan, json_t *target);
 void	pxm_plan_stash_new(struct pxm_plan *plan, json_t *state);
+void	pxm_plan_set_preview_new(struct pxm_plan *plan, json_t *preview);
 const json_t *pxm_plan_stash(const struct pxm_plan *plan);
 const json_t *pxm_plan_current(const struct pxm_plan *plan);
 

@@ -58,7 +58,11 @@ pxm_undo_make(json_t **out, struct pxm_error *err, struct pxm_call *call,
 		return pxm_error_set(err, PXM_E_DENIED, "blocked:undo_unavailable",
 		    "UNDO: a restore point was required, but %s cannot name what to snapshot for "
 		    "this change; nothing was run", def->name);
+	/* The tool's own plugin first; a plugin without one (exec) borrows
+	 * the one that can snapshot the same target (the PVE plugin's). */
 	if ((prov = pxm_registry_undo_provider(reg, def->owner)) == NULL)
+		prov = pxm_registry_undo_provider(reg, NULL);
+	if (prov == NULL)
 		return pxm_error_set(err, PXM_E_DENIED, "blocked:undo_unavailable",
 		    "UNDO: a restore point was required, but no undo provider serves %s; nothing "
 		    "was run", def->name);

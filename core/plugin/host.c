@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pipeline/call.h"
+#include "pipeline/ct_exec.h"
 #include "pipeline/plan.h"
 #include "plugin/host.h"
 #include "plugin/loader.h"
@@ -319,6 +320,10 @@ static const struct pxm_host host_table = {
 	.http_response_clear = host_http_response_clear,
 	.schema_validate = pxm_schema_validate,
 	.path_match = host_path_match,
+	.plan_set_preview_new = pxm_plan_set_preview_new,
+	.ct_exec = pxm_call_ct_exec,
+	.exec_result_clear = pxm_exec_result_clear,
+	.ssh_describe = pxm_ssh_describe_host,
 };
 
 const struct pxm_host *

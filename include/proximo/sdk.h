@@ -358,6 +358,35 @@ struct pxm_http_response {
 	char		message[512];	/* the product's message on an error */
 };
 
+/** A command inside a container: `pct exec <ctid> -- argv...` on the node
+ *  the ssh transport reaches (PROXIMO_SSH_TARGET).  Every word is quoted
+ *  for the remote shell by the core; the plugin never builds a command
+ *  line.  lens may be NULL (then every argv[i] is NUL-terminated). */
+struct pxm_exec_request {
+	uint32_t		size;
+	uint32_t		timeout_ms;	/* 0: PROXIMO_SSH_COMMAND_TIMEOUT */
+	const char		*ctid;		/* ^[1-9][0-9]{2,8}$ */
+	const char *const	*argv;
+	const size_t		*lens;
+	size_t			argc;
+};
+
+/** Output is UTF-8 with invalid bytes escaped as \xNN, capped per stream. */
+struct pxm_exec_result {
+	uint32_t	size;
+	int32_t		exit_status;	/* -1 when unknown or killed */
+	int32_t		timed_out;	/* the deadline passed; the command was killed */
+	int32_t		started;	/* the command was sent: it may have run */
+	int32_t		out_truncated;
+	int32_t		err_truncated;
+	char		*out;		/* host-owned; freed by exec_result_clear */
+	size_t		out_len;
+	char		*err;
+	size_t		err_len;
+	uint64_t	duration_ms;
+	char		exit_signal[32];
+};
+
 /* Log levels (RFC 5424 order, as MCP's logging). */
 #define PXM_LOG_DEBUG		0
 #define PXM_LOG_INFO		1
@@ -463,6 +492,24 @@ struct pxm_host {
 	/** Match an encoded path against a pattern ("/nodes/{node}"): 1 and
 	 *  *vars = {name: decoded value} (new), or 0. */
 	int		(*path_match)(json_t **vars, const char *pattern, const char *path);
+
+	/* -- plans: what only the caller sees */
+	/** A preview shown in the dry run's result (e.g. the cleartext of a
+	 *  command the ledger records only as a fingerprint); never written to
+	 *  the ledger. */
+	void		(*plan_set_preview_new)(struct pxm_plan *plan, json_t *preview);
+
+	/* -- the ssh transport: commands inside containers */
+	/** Run `pct exec <ctid> -- argv` on the node.  Allowed while executing
+	 *  a plan that declared the effect ("EXEC", "/lxc/<ctid>/exec"), or in a
+	 *  read tool (fixed probes; the plugin gates them).  PXM_E_UNSUPPORTED
+	 *  without the ssh transport. */
+	int		(*ct_exec)(struct pxm_exec_result *out, struct pxm_error *err,
+			    struct pxm_call *call, const struct pxm_exec_request *req);
+	void		(*exec_result_clear)(struct pxm_exec_result *res);
+	/** Target, known_hosts, key source (never the key) of the ssh
+	 *  transport; *out new. */
+	int		(*ssh_describe)(json_t **out);
 	/* 1.1+: append here only */
 };
 
