@@ -12,6 +12,9 @@
 #include "meta/meta.h"
 #include "plugin/loader.h"
 #include "registry/registry.h"
+#ifdef PXM_HAVE_CURL
+#include "transport/endpoint.h"
+#endif
 
 static const char status_schema[] =
 	"{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}";
@@ -22,7 +25,8 @@ static const char status_output[] =
 	"\"sdk\":{\"type\":\"string\"},"
 	"\"uptime_seconds\":{\"type\":\"integer\"},"
 	"\"plugins\":{\"type\":\"array\"},"
-	"\"tools\":{\"type\":\"object\"}},"
+	"\"tools\":{\"type\":\"object\"},"
+	"\"endpoints\":{\"type\":\"object\"}},"
 	"\"required\":[\"version\",\"sdk\",\"plugins\",\"tools\"]}";
 
 static int
@@ -44,7 +48,24 @@ status_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	*out = json_pack("{s:s, s:s, s:I, s:o, s:o}", "version", PACKAGE_VERSION,
 	    "sdk", sdk, "uptime_seconds", (json_int_t)(now.tv_sec - rt->started.tv_sec),
 	    "plugins", pxm_loader_describe(rt->plugins), "tools", tools);
-	return *out ? PXM_OK : PXM_E_NOMEM;
+	if (*out == NULL)
+		return PXM_E_NOMEM;
+#ifdef PXM_HAVE_CURL
+	/* Endpoints the plugins use: host, TLS mode, token id; never a secret. */
+	{
+		json_t *eps = json_object(), *d;
+		size_t i;
+
+		for (i = 0; rt->plugins && i < 3; i++) {
+			struct pxm_endpoint *ep = rt->plugins->endpoints[i];
+
+			if (ep && pxm_endpoint_describe(&d, ep) == PXM_OK)
+				json_object_set_new(eps, pxm_endpoint_product(ep), d);
+		}
+		json_object_set_new(*out, "endpoints", eps);
+	}
+#endif
+	return PXM_OK;
 }
 
 int
