@@ -132,9 +132,10 @@ pxm_api_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	return r;
 }
 
-int
-pxm_api_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
-    const struct pxm_tool_def *def, const json_t *args)
+/* The tool's one request: prepared, built, sent.  *out = data (new). */
+static int
+send_tool_request(json_t **out, struct pxm_error *err, struct pxm_call *call,
+    const struct pxm_tool_def *def, const json_t *args, const char *method)
 {
 	struct pxm_http_request req;
 	struct pxm_http_response resp;
@@ -151,9 +152,12 @@ pxm_api_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
 		return r;
 	memset(&req, 0, sizeof req);
 	req.size = sizeof req;
-	req.method = "GET";
+	req.method = method;
 	req.path = path;
 	req.params = params;
+	/* GETs may be retried on a connection failure; changes never are. */
+	if (strcmp(method, "GET") != 0)
+		req.flags = PXM_HTTP_NO_RETRY;
 	r = pxm_call_http_request(&resp, err, call, def->endpoint, &req);
 	json_decref(params);
 	if (r == PXM_OK) {
@@ -163,6 +167,13 @@ pxm_api_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	json_decref(resp.data);
 	json_decref(resp.errors);
 	return r;
+}
+
+int
+pxm_api_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
+    const struct pxm_tool_def *def, const json_t *args)
+{
+	return send_tool_request(out, err, call, def, args, "GET");
 }
 
 int
@@ -214,34 +225,9 @@ int
 pxm_api_execute(json_t **out, struct pxm_error *err, struct pxm_call *call,
     const struct pxm_tool_def *def, const json_t *args)
 {
-	struct pxm_http_request req;
-	struct pxm_http_response resp;
-	char path[2048];
-	json_t *params = NULL, *full = NULL;
-	int r;
+	int r = send_tool_request(out, err, call, def, args, def->method);
 
-	*out = NULL;
-	if ((r = pxm_api_prepare(&full, err, call, def, args)) != PXM_OK)
-		return r;
-	r = pxm_api_build_request(path, sizeof path, &params, err, call, def, full);
-	json_decref(full);
-	if (r != PXM_OK)
-		return r;
-	memset(&req, 0, sizeof req);
-	req.size = sizeof req;
-	req.method = def->method;
-	req.path = path;
-	req.params = params;
-	req.flags = PXM_HTTP_NO_RETRY;
-	r = pxm_call_http_request(&resp, err, call, def->endpoint, &req);
-	json_decref(params);
-	if (r == PXM_OK) {
-		if (looks_like_upid(resp.data))
-			pxm_call_set_task(call, json_string_value(resp.data));
-		*out = resp.data ? resp.data : json_null();
-		resp.data = NULL;
-	}
-	json_decref(resp.data);
-	json_decref(resp.errors);
+	if (r == PXM_OK && looks_like_upid(*out))
+		pxm_call_set_task(call, json_string_value(*out));
 	return r;
 }

@@ -15,12 +15,8 @@ pxm_error_set(struct pxm_error *err, int code, const char *reason, const char *f
 {
 	va_list ap;
 
-	if (err == NULL)
-		return code;
-	err->code = code;
-	snprintf(err->reason, sizeof err->reason, "%s", reason ? reason : "");
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	code = pxm_error_vsetf(err, code, reason, fmt, ap);
 	va_end(ap);
 	return code;
 }

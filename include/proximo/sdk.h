@@ -51,8 +51,10 @@
 #ifndef PROXIMO_SDK_H
 #define PROXIMO_SDK_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #ifdef __cplusplus
@@ -131,6 +133,39 @@ struct pxm_error {
 	char	reason[48];
 	char	text[1024];
 };
+
+/** Fill err (code, reason, printf-style text); returns code, so callers can
+ *  `return pxm_error_setf(err, ...)`.  err may be NULL. */
+static inline int
+pxm_error_vsetf(struct pxm_error *err, int code, const char *reason, const char *fmt,
+    va_list ap) PXM_PRINTF(4, 0);
+
+static inline int
+pxm_error_vsetf(struct pxm_error *err, int code, const char *reason, const char *fmt,
+    va_list ap)
+{
+	if (err == NULL)
+		return code;
+	err->code = code;
+	snprintf(err->reason, sizeof err->reason, "%s", reason ? reason : "");
+	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	return code;
+}
+
+static inline int
+pxm_error_setf(struct pxm_error *err, int code, const char *reason, const char *fmt, ...)
+    PXM_PRINTF(4, 5);
+
+static inline int
+pxm_error_setf(struct pxm_error *err, int code, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = pxm_error_vsetf(err, code, reason, fmt, ap);
+	va_end(ap);
+	return code;
+}
 
 /* ----------------------------------------------------------- opaque types */
 

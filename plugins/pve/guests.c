@@ -372,28 +372,34 @@ config_set_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t
 	return r;
 }
 
+/* The keys a config PUT set and the ones it deleted, from the plan's diff. */
+static void
+split_diff(const json_t *stash, json_t **applied, json_t **deleted)
+{
+	const char *k;
+	json_t *v;
+
+	*applied = json_array();
+	*deleted = json_array();
+	json_object_foreach(json_object_get(stash, "diff"), k, v) {
+		const char *to = json_string_value(json_object_get(v, "to"));
+
+		json_array_append_new(to && strcmp(to, "<deleted>") == 0 ? *deleted : *applied,
+		    json_string(k));
+	}
+}
+
 int
 pve_config_set_execute(json_t **out, struct pxm_error *err, struct pxm_call *call,
     const json_t *args, const struct pxm_plan *plan, void *payload)
 {
 	const json_t *st = pve_host->plan_stash(plan);
-	json_t *data = NULL, *applied = json_array(), *deleted = json_array(), *v;
-	const char *k;
+	json_t *data = NULL, *applied, *deleted;
 	int r;
 
-	r = pve_send_effects_execute(&data, err, call, args, plan, payload);
-	if (r != PXM_OK) {
-		json_decref(applied);
-		json_decref(deleted);
+	if ((r = pve_send_effects_execute(&data, err, call, args, plan, payload)) != PXM_OK)
 		return r;
-	}
-	json_object_foreach(json_object_get(st, "diff"), k, v) {
-		if (json_is_string(json_object_get(v, "to")) &&
-		    strcmp(json_string_value(json_object_get(v, "to")), "<deleted>") == 0)
-			json_array_append_new(deleted, json_string(k));
-		else
-			json_array_append_new(applied, json_string(k));
-	}
+	split_diff(st, &applied, &deleted);
 	/* prior_config is what revert needs; secrets stay masked in it. */
 	*out = json_pack("{s:o, s:o, s:o, s:o}", "prior_config",
 	    masked(json_object_get(st, "prior_config")), "applied", applied, "deleted", deleted,
@@ -481,23 +487,13 @@ pve_config_revert_execute(json_t **out, struct pxm_error *err, struct pxm_call *
     const json_t *args, const struct pxm_plan *plan, void *payload)
 {
 	const json_t *st = pve_host->plan_stash(plan);
-	json_t *data = NULL, *keys = json_array(), *deleted = json_array(), *v;
-	const char *k;
+	json_t *data = NULL, *keys, *deleted;
 	int r;
 
-	if ((r = pve_send_effects_execute(&data, err, call, args, plan, payload)) != PXM_OK) {
-		json_decref(keys);
-		json_decref(deleted);
+	if ((r = pve_send_effects_execute(&data, err, call, args, plan, payload)) != PXM_OK)
 		return r;
-	}
-	json_object_foreach(json_object_get(st, "diff"), k, v) {
-		if (json_is_string(json_object_get(v, "to")) &&
-		    strcmp(json_string_value(json_object_get(v, "to")), "<deleted>") == 0)
-			json_array_append_new(deleted, json_string(k));
-		else
-			json_array_append_new(keys, json_string(k));
-	}
 	json_decref(data);
+	split_diff(st, &keys, &deleted);
 	*out = json_pack("{s:o, s:o, s:O}", "reverted_to_keys", keys, "deleted", deleted,
 	    "skipped_unsettable", json_object_get(st, "skipped_unsettable"));
 	return PXM_OK;

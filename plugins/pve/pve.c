@@ -19,21 +19,6 @@ struct pxm_endpoint *pve_ep;
 /* Parsed kind schemas of {kind} tools, by table index. */
 static json_t **kind_schemas;
 
-int
-pve_fail(struct pxm_error *err, int code, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return code;
-	err->code = code;
-	snprintf(err->reason, sizeof err->reason, "%s", reason ? reason : "");
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof err->text, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 const char *
 pve_node(struct pxm_error *err, const json_t *args)
 {

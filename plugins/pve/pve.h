@@ -17,9 +17,8 @@ extern const struct pxm_host *pve_host;
 extern struct pxm_plugin *pve_self;
 extern struct pxm_endpoint *pve_ep;
 
-/** Fill err (code, reason, printf text) and return code. */
-int	pve_fail(struct pxm_error *err, int code, const char *reason, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
+/** Fill err (code, reason, printf text) and return code (sdk.h's helper). */
+#define pve_fail pxm_error_setf
 
 /** The node argument, else the endpoint's default; NULL with err set. */
 const char *pve_node(struct pxm_error *err, const json_t *args);
