@@ -1,0 +1,1 @@
+# fuzz/: libFuzzer targets and the corpus replay (filled by the next slice).
