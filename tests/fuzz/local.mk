@@ -1,1 +1,43 @@
-# fuzz/: libFuzzer targets and the corpus replay (filled by the next slice).
+# fuzz/: libFuzzer targets (reliability goal G7) and the replay of their
+# corpora.  Each target is one file, linked twice:
+#  - fuzz/replay_<t>: with replay.c, by the ordinary compiler, run by
+#    `make check` over fuzz/corpus/<t>/ (every seed and every past crasher);
+#  - fuzz/fuzz_<t>: with libFuzzer, built and run by `make fuzz` in a clang
+#    tree of its own (fuzz/run-fuzzers.sh; docs/HARDENING.md).
+FUZZ_NAMES = framer
+FUZZ_REPLAY = fuzz/replay_framer
+check_PROGRAMS += $(FUZZ_REPLAY)
+TESTS += $(FUZZ_REPLAY)
+noinst_HEADERS += fuzz/fuzz.h
+FUZZ_REPLAY_SOURCES = fuzz/replay.c fuzz/fuzz.h
+
+fuzz_replay_framer_SOURCES = fuzz/fuzz_framer.c $(FUZZ_REPLAY_SOURCES)
+fuzz_replay_framer_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"framer"'
+
+# The libFuzzer binaries: only ever built on request, in the clang tree.
+PXM_FUZZERS = fuzz/fuzz_framer
+EXTRA_PROGRAMS = $(PXM_FUZZERS)
+FUZZ_LINK = -fsanitize=fuzzer
+fuzz_fuzz_framer_SOURCES = fuzz/fuzz_framer.c
+fuzz_fuzz_framer_CFLAGS = $(AM_CFLAGS)
+fuzz_fuzz_framer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+
+# What the fuzzing tree builds: the targets and the fixture plugins that
+# fuzz_dispatch loads.
+fuzz-targets: $(PXM_FUZZERS) fixtures/good.la fixtures/pipetest.la
+
+EXTRA_DIST += fuzz/corpus fuzz/dict fuzz/run-fuzzers.sh fuzz/make-seeds.py
+
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="framer ..."] [FUZZ_TIMEOUT=5]
+# make fuzz-merge: fold coverage-increasing inputs found into fuzz/corpus/.
+FUZZ_SECONDS = 60
+FUZZ_TIMEOUT = 5
+FUZZ_RSS_MB = 2048
+FUZZ_TARGETS = $(FUZZ_NAMES)
+FUZZ_WORKDIR = $(abs_top_builddir)/_fuzz
+fuzz fuzz-merge:
+	@FUZZ_CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TIMEOUT='$(FUZZ_TIMEOUT)' \
+	FUZZ_RSS_MB='$(FUZZ_RSS_MB)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
+	FUZZ_WORKDIR='$(FUZZ_WORKDIR)' MAKE='$(MAKE)' \
+	$(SHELL) $(srcdir)/fuzz/run-fuzzers.sh $@ '$(abs_top_srcdir)' '$(abs_top_builddir)'
+.PHONY: fuzz fuzz-merge fuzz-targets
