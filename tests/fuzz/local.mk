@@ -4,29 +4,50 @@
 #    `make check` over fuzz/corpus/<t>/ (every seed and every past crasher);
 #  - fuzz/fuzz_<t>: with libFuzzer, built and run by `make fuzz` in a clang
 #    tree of its own (fuzz/run-fuzzers.sh; docs/HARDENING.md).
-FUZZ_NAMES = framer
-FUZZ_REPLAY = fuzz/replay_framer
+FUZZ_NAMES = framer schema ledger dispatch
+FUZZ_REPLAY = fuzz/replay_framer fuzz/replay_schema fuzz/replay_ledger \
+	fuzz/replay_dispatch
 check_PROGRAMS += $(FUZZ_REPLAY)
 TESTS += $(FUZZ_REPLAY)
-noinst_HEADERS += fuzz/fuzz.h
+noinst_HEADERS += fuzz/fuzz.h fuzz/fuzzenv.h
 FUZZ_REPLAY_SOURCES = fuzz/replay.c fuzz/fuzz.h
+# Targets that need a registry find the fixture plugins here (or under
+# $PXM_TOP_BUILDDIR when set, as make check and make fuzz do).
+FUZZ_ENV_SOURCES = fuzz/fuzzenv.c fuzz/fuzzenv.h
+FUZZ_ENV_CPPFLAGS = -DFUZZ_BUILDDIR='"$(abs_top_builddir)"'
 
 fuzz_replay_framer_SOURCES = fuzz/fuzz_framer.c $(FUZZ_REPLAY_SOURCES)
 fuzz_replay_framer_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"framer"'
+fuzz_replay_schema_SOURCES = fuzz/fuzz_schema.c $(FUZZ_ENV_SOURCES) $(FUZZ_REPLAY_SOURCES)
+fuzz_replay_schema_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS) -DFUZZ_TARGET='"schema"'
+fuzz_replay_ledger_SOURCES = fuzz/fuzz_ledger.c $(FUZZ_REPLAY_SOURCES)
+fuzz_replay_ledger_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"ledger"'
+fuzz_replay_dispatch_SOURCES = fuzz/fuzz_dispatch.c $(FUZZ_ENV_SOURCES) $(FUZZ_REPLAY_SOURCES)
+fuzz_replay_dispatch_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS) -DFUZZ_TARGET='"dispatch"'
 
 # The libFuzzer binaries: only ever built on request, in the clang tree.
-PXM_FUZZERS = fuzz/fuzz_framer
+PXM_FUZZERS = fuzz/fuzz_framer fuzz/fuzz_schema fuzz/fuzz_ledger fuzz/fuzz_dispatch
 EXTRA_PROGRAMS = $(PXM_FUZZERS)
 FUZZ_LINK = -fsanitize=fuzzer
 fuzz_fuzz_framer_SOURCES = fuzz/fuzz_framer.c
 fuzz_fuzz_framer_CFLAGS = $(AM_CFLAGS)
 fuzz_fuzz_framer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_schema_SOURCES = fuzz/fuzz_schema.c $(FUZZ_ENV_SOURCES)
+fuzz_fuzz_schema_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS)
+fuzz_fuzz_schema_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_ledger_SOURCES = fuzz/fuzz_ledger.c
+fuzz_fuzz_ledger_CFLAGS = $(AM_CFLAGS)
+fuzz_fuzz_ledger_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_dispatch_SOURCES = fuzz/fuzz_dispatch.c $(FUZZ_ENV_SOURCES)
+fuzz_fuzz_dispatch_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS)
+fuzz_fuzz_dispatch_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 
 # What the fuzzing tree builds: the targets and the fixture plugins that
 # fuzz_dispatch loads.
 fuzz-targets: $(PXM_FUZZERS) fixtures/good.la fixtures/pipetest.la
 
-EXTRA_DIST += fuzz/corpus fuzz/dict fuzz/run-fuzzers.sh fuzz/make-seeds.py
+EXTRA_DIST += fuzz/corpus fuzz/dict fuzz/keys fuzz/run-fuzzers.sh fuzz/make-seeds.py \
+	fuzz/make-ledger-seeds.sh
 
 # make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="framer ..."] [FUZZ_TIMEOUT=5]
 # make fuzz-merge: fold coverage-increasing inputs found into fuzz/corpus/.

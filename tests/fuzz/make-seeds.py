@@ -239,6 +239,17 @@ for k, (sch, inst) in SCHEMAS.items():
     write("schema", "schema_" + k, b"\x01" + m([sch, inst]))
 for k, v in list(Y.items())[:8] + list(N.items())[:8]:
     write("schema", "json_" + k, b"\x00" + v)
+# mode 2: lo, hi, v (int64 little-endian) and a flag byte (1: exclusive,
+# 4: hi and v are lo plus the signed bytes 9 and 17).
+import struct
+BOUNDS = {
+    "small": (1, 3, 2, 0), "below": (1, 3, 0, 0), "above": (1, 3, 4, 0),
+    "exclusive_edge": (1, 3, 3, 1), "vmid": (100, 999999999, 1000000000, 0),
+    "int64_max": (0, 2**63 - 2, 2**63 - 1, 0), "int64_min": (-2**63 + 1, 0, -2**63, 0),
+    "above_2p53": (0, 2**53, 2**53 + 1, 0), "near_step": (2**62, 0, 0, 4),
+}
+for k, (lo, hi, v, fl) in BOUNDS.items():
+    write("schema", "bounds_" + k, b"\x02" + struct.pack("<qqqB", lo, hi, v, fl))
 
 # ---------------------------------------------------------------- dispatch
 # The target sends initialize + notifications/initialized itself; the input
@@ -257,6 +268,21 @@ write("dispatch", "mutations_dry_run", session(
     call(30, "pipe_set", {"key": "a", "value": "1"}), call(31, "pipe_undoable", {"key": "b", "value": "2"}),
     call(32, "pipe_gated", {"key": "c", "value": "3"}), call(33, "pipe_sneaky", {}),
     call(34, "pipe_async", {"polls": 3, "fail": True}), call(35, "pipe_crash", {"key": "x"})))
+# plan_id is a hash of the plan, and the fixture's state is empty in the
+# fuzzing runtime: these ids are the ones its dry runs return, so the
+# confirmations reach the gates, the undo point and the execution.
+PLANS = [("pipe_set", {"key": "a", "value": "1"}, "3138a9b7c97ea8f03f2a3d308d36618d8c79d187bb5036f1fecb11e61192f363"),
+         ("pipe_undoable", {"key": "b", "value": "2"}, "8ba5e9dea245fd0aa46aff47695590d215071a8b51fff74d9ede7d7ef95504fa"),
+         ("pipe_gated", {"key": "c", "value": "3"}, "4ffcb223fe9d1e05b56fa9567ae6980e97471329cb8545b8e064bd1f4253a34f"),
+         ("pipe_sneaky", {}, "39ce7a21ec86558986b172f8115bee41e237d476d55de0569da184ab21b70f72")]
+msgs = []
+for i, (tool, args, pid) in enumerate(PLANS):
+    msgs.append(call(40 + 2 * i, tool, args))
+    extra = {"snapshot": True} if tool == "pipe_undoable" else {}
+    msgs.append(call(41 + 2 * i, tool, dict(args, confirm=True, plan_id=pid, **extra)))
+msgs.append(call(60, "audit_entries", {"limit": 50}))
+msgs.append(call(61, "audit_verify", {}))
+write("dispatch", "mutations_confirmed", session(*msgs))
 write("dispatch", "parse_errors", b'{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}\n["\xff"]\n{\n' + m(MCP["ping"]) + b"\n")
 for k, v in list(N.items())[:10]:
     write("dispatch", "json_" + k, v + b"\n")
