@@ -21,3 +21,18 @@ AM_TESTS_ENVIRONMENT += \
 
 TESTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
 dist_check_SCRIPTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
+
+# make check-valgrind: the suite again, every test program (and every
+# process it execs: the real proximo, its plugins) under valgrind memcheck;
+# any error or definite/indirect leak in any of them fails the test.
+# VALGRIND_TESTS narrows it (run.sh uses it to bound CI time).
+dist_check_SCRIPTS += hardening/valgrind-wrapper.sh
+EXTRA_DIST += hardening/valgrind.supp
+VALGRIND_TESTS = $(TESTS)
+check-valgrind:
+	@test -n "$(VALGRIND)" || { echo "check-valgrind needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+	rm -rf $(abs_builddir)/valgrind-logs
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VALGRIND_TESTS)' \
+	    LOG_COMPILER='$(SHELL) $(abs_srcdir)/hardening/valgrind-wrapper.sh' \
+	    TESTS_ENVIRONMENT='VALGRIND=$(VALGRIND); export VALGRIND; PXM_VALGRIND_LOGDIR=$(abs_builddir)/valgrind-logs; export PXM_VALGRIND_LOGDIR; CK_TIMEOUT_MULTIPLIER=20; export CK_TIMEOUT_MULTIPLIER;'
+.PHONY: check-valgrind
