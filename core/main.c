@@ -21,6 +21,7 @@ pxm_cli_usage(FILE *f)
 	    "       proximo plugins [--json]     installed plugins: loaded or refused, and why\n"
 	    "       proximo tools [--json]       the tools this server serves, with their kinds\n"
 	    "       proximo audit verify|log|checkpoint ...   the tamper-evident ledger\n"
+	    "       proximo demo [vmid [storage]]  a scripted walk through plan/confirm/undo/ledger\n"
 	    "       proximo --version\n"
 	    "       proximo --help\n"
 	    "\n"
@@ -56,6 +57,8 @@ main(int argc, char **argv)
 		return pxm_cli_plugins(argc - 1, argv + 1);
 	if (strcmp(verb, "tools") == 0)
 		return pxm_cli_tools(argc - 1, argv + 1);
+	if (strcmp(verb, "demo") == 0)
+		return pxm_cli_demo(argc - 1, argv + 1);
 	if (strcmp(verb, "audit") == 0)
 		return pxm_cli_audit(argc - 1, argv + 1);
 	fprintf(stderr, "proximo: unknown command '%s'\n", verb);

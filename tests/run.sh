@@ -23,13 +23,13 @@ make -j"$jobs"
 step "make check"
 make -j"$jobs" check || { cat tests/test-suite.log; exit 1; }
 
-step "MCP client check (official TypeScript SDK, --protocol --strict)"
+step "MCP client check (official TypeScript SDK, --protocol --strict), every read tool called against proximo-sim"
 node=$("$top/contrib/deps/node")
 client=$(mktemp -d)
 cp -r "$top/../shared/mcp-client/package.json" "$top/../shared/mcp-client/package-lock.json" \
     "$top/../shared/mcp-client/check-server.mjs" "$top/../shared/mcp-client/schema" "$client/"
 (cd "$client" && PATH="$(dirname "$node"):$PATH" npm ci --silent --no-audit --no-fund)
-PROXIMO_PLUGIN_DIR="$PWD/plugins/staged" \
+"$top/tests/with-sim.sh" "$PWD" \
     "$node" "$client/check-server.mjs" --protocol --strict --call-readonly -- "$PWD/core/proximo"
 rm -rf "$client"
 

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -22,6 +23,7 @@
 #include "cli/audit.h"
 #include "ledger/internal.h"
 #include "ledger/ledger.h"
+#include "util/buf.h"
 #include "util/error.h"
 #include "util/secret.h"
 #include "util/settings.h"
@@ -61,13 +63,35 @@ fail_err(const struct pxm_error *err)
 	return EX_USAGE;
 }
 
+/* Everything printed passes the secret scrubber: a key typed where a head
+ * was expected must not be echoed back. */
+static void
+emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+emit(const char *fmt, ...)
+{
+	struct pxm_buf b = PXM_BUF_INIT;
+	va_list ap;
+	char *clean;
+
+	va_start(ap, fmt);
+	pxm_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (b.data && (clean = pxm_secret_scrub(b.data)) != NULL) {
+		fputs(clean, stdout);
+		free(clean);
+	}
+	pxm_buf_free(&b);
+}
+
 static void
 print_json(const json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	if (s) {
-		puts(s);
+		emit("%s\n", s);
 		free(s);
 	}
 }
@@ -116,26 +140,26 @@ cmd_verify(int argc, char **argv)
 		print_json(rep);
 		goto out;
 	}
-	printf("ledger:   %s (%s)\n", jstr(rep, "ledger_path"),
+	emit("ledger:   %s (%s)\n", jstr(rep, "ledger_path"),
 	    json_is_true(json_object_get(rep, "keyed")) ? "keyed, HMAC-SHA256" :
 	    "UNKEYED, bare SHA-256");
-	printf("result:   %s\n", jstr(rep, "summary"));
-	printf("entries:  %" JSON_INTEGER_FORMAT "\n",
+	emit("result:   %s\n", jstr(rep, "summary"));
+	emit("entries:  %" JSON_INTEGER_FORMAT "\n",
 	    json_integer_value(json_object_get(rep, "entries")));
-	printf("head:     %s\n", jstr(rep, "head"));
+	emit("head:     %s\n", jstr(rep, "head"));
 	if (json_is_string(json_object_get(rep, "expected_head")))
-		printf("expected: %s\n", jstr(rep, "expected_head"));
+		emit("expected: %s\n", jstr(rep, "expected_head"));
 	if (json_is_string(json_object_get(rep, "hint")))
-		printf("hint:     %s\n", jstr(rep, "hint"));
+		emit("hint:     %s\n", jstr(rep, "hint"));
 	if (json_is_string(json_object_get(rep, "pin_hint")))
-		printf("pin:      %s\n", jstr(rep, "pin_hint"));
+		emit("pin:      %s\n", jstr(rep, "pin_hint"));
 	if (json_is_string(json_object_get(rep, "anchor_hint")))
-		printf("anchor:   %s\n", jstr(rep, "anchor_hint"));
+		emit("anchor:   %s\n", jstr(rep, "anchor_hint"));
 	if (json_is_string(json_object_get(rep, "rotation_hint")))
-		printf("rotation: %s\n", jstr(rep, "rotation_hint"));
+		emit("rotation: %s\n", jstr(rep, "rotation_hint"));
 	ck = json_object_get(rep, "checkpoints");
 	if (json_integer_value(json_object_get(ck, "count")) > 0)
-		printf("checkpoints: %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+		emit("checkpoints: %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
 		    " signatures verified)\n", json_integer_value(json_object_get(ck, "count")),
 		    json_integer_value(json_object_get(ck, "signatures_verified")));
 out:
@@ -203,15 +227,15 @@ cmd_log(int argc, char **argv)
 		goto out;
 	}
 	json_array_foreach(json_object_get(rep, "entries"), i, e)
-		printf("%s  %-28s %-24s %-10s %s\n", jstr(e, "ts"), jstr(e, "action"),
+		emit("%s  %-28s %-24s %-10s %s\n", jstr(e, "ts"), jstr(e, "action"),
 		    jstr(e, "outcome"), json_is_true(json_object_get(e, "mutation")) ?
 		    "mutation" : "read", jstr(e, "target"));
-	printf("-- %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " entries matched%s\n",
+	emit("-- %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " entries matched%s\n",
 	    json_integer_value(json_object_get(rep, "matched")),
 	    json_integer_value(json_object_get(rep, "total")),
 	    json_is_true(json_object_get(rep, "truncated")) ? " (newest shown)" : "");
 	json_array_foreach(json_object_get(rep, "in_flight"), i, e)
-		printf("IN FLIGHT (no outcome recorded): %s %s %s\n", jstr(e, "ts"),
+		emit("IN FLIGHT (no outcome recorded): %s %s %s\n", jstr(e, "ts"),
 		    jstr(e, "action"), jstr(e, "target"));
 out:
 	json_decref(f);
@@ -244,10 +268,10 @@ cmd_head(int argc, char **argv)
 		goto out;
 	}
 	if (as_json)
-		printf("{\"head\":\"%s\",\"entries\":%" JSON_INTEGER_FORMAT "}\n",
+		emit("{\"head\":\"%s\",\"entries\":%" JSON_INTEGER_FORMAT "}\n",
 		    jstr(rep, "head"), json_integer_value(json_object_get(rep, "entries")));
 	else
-		printf("%s %" JSON_INTEGER_FORMAT "\n", jstr(rep, "head"),
+		emit("%s %" JSON_INTEGER_FORMAT "\n", jstr(rep, "head"),
 		    json_integer_value(json_object_get(rep, "entries")));
 	rc = EX_OK;
 out:
@@ -319,11 +343,11 @@ cmd_checkpoint(int argc, char **argv)
 		print_json(rep);
 		goto out;
 	}
-	printf("checkpoint: %" JSON_INTEGER_FORMAT " entries, head %s\n",
+	emit("checkpoint: %" JSON_INTEGER_FORMAT " entries, head %s\n",
 	    json_integer_value(json_object_get(rep, "entries")), jstr(rep, "head"));
-	printf("signed with Ed25519 key sha256:%s\n", jstr(rep, "pubkey_sha256"));
+	emit("signed with Ed25519 key sha256:%s\n", jstr(rep, "pubkey_sha256"));
 	if (outp)
-		printf("message: %s\nsignature: %s\nverify offline with:\n"
+		emit("message: %s\nsignature: %s\nverify offline with:\n"
 		    "  openssl pkeyutl -verify -pubin -inkey PUBKEY.pem -rawin -in %s -sigfile %s\n",
 		    outp, sigpath, outp, sigpath);
 out:
@@ -444,7 +468,7 @@ report:
 		print_json(j);
 		json_decref(j);
 	} else
-		printf("%s: checkpoint of %" PRIu64 " entries, head %s\n",
+		emit("%s: checkpoint of %" PRIu64 " entries, head %s\n",
 		    rc == EX_OK ? "OK" : "FAILED", entries, head);
 	fprintf(stderr, "proximo audit: %s\n", verdict);
 out:

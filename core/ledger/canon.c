@@ -447,6 +447,8 @@ key_cmp(const struct pxm_canon *c, uint32_t a, uint32_t b)
 		pb = c->line + tb->start + 1;
 		la = ta->len - 2;
 		lb = tb->len - 2;
+		if (la && lb && *pa != *pb)
+			return *pa < *pb ? -1 : 1;
 		d = memcmp(pa, pb, la < lb ? la : lb);
 		if (d)
 			return d;
@@ -538,14 +540,17 @@ static int
 emit_object(struct pxm_canon *c, size_t t, const char *const *skip)
 {
 	struct pxm_canon_member *m;
-	size_t base = c->nmem, k, i, j, end = c->tok[t].end;
-	const char *const *sk;
+	size_t base = c->nmem, k, i, j, end = c->tok[t].end, nskip = 0, sl[8];
 	int r = PXM_OK, drop;
 
+	while (skip && skip[nskip] && nskip < 8) {
+		sl[nskip] = strlen(skip[nskip]);
+		nskip++;
+	}
 	for (i = t + 1; i < end; i = c->tok[i + 1].end) {
 		drop = 0;
-		for (sk = skip; sk && *sk; sk++)
-			if (key_eq_lit(c, i, *sk, strlen(*sk))) {
+		for (j = 0; j < nskip; j++)
+			if (c->tok[i].len - 2 == sl[j] && key_eq_lit(c, i, skip[j], sl[j])) {
 				drop = 1;
 				break;
 			}

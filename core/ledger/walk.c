@@ -28,6 +28,13 @@ const char *const pxm_ledger_unhashed[] = { "prev_hash", "entry_hash", "alg", NU
 
 static const char hexd[] = "0123456789abcdef";
 
+/* 1 for [0-9a-f]: heads are checked on every line. */
+static const unsigned char lhex[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	['e'] = 1, ['f'] = 1,
+};
+
 int
 pxm_ledger_walk_init(struct pxm_ledger_walk *w, int keyed,
     const unsigned char *key, size_t keylen, const char *key_id)
@@ -158,8 +165,8 @@ tok_hash(struct pxm_ledger_walk *w, long t, char *out)
 	if (k->type != PXM_CANON_STR || k->esc || k->len != 66)
 		return 0;
 	p = w->canon.line + k->start + 1;
-	for (i = 0; i < 64; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+	for (i = 0; i < 64; i += 4)
+		if (!(lhex[p[i]] & lhex[p[i + 1]] & lhex[p[i + 2]] & lhex[p[i + 3]]))
 			return 0;
 	memcpy(out, p, 64);
 	out[64] = '\0';
@@ -229,7 +236,7 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 {
 	struct pxm_canon *c = &w->canon;
 	char prev[65], stored[65], mine[65];
-	long t, detail;
+	long t, detail, m_prev, m_entry, m_alg, m_keyid, m_seq, m_action, m_detail;
 	uint64_t seq;
 	json_t *j;
 
@@ -266,12 +273,41 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 		bad(w, "non-object line");
 		return;
 	}
-	if (!tok_hash(w, pxm_canon_member(c, 0, "prev_hash"), prev) ||
+	/* One pass over the members instead of a lookup per field. */
+	m_prev = m_entry = m_alg = m_keyid = m_seq = m_action = m_detail = -1;
+	{
+		size_t i, end = c->tok[0].end;
+
+		for (i = 1; i < end; i = c->tok[i + 1].end) {
+			const struct pxm_canon_tok *k = &c->tok[i];
+			const char *kp = (const char *)c->line + k->start + 1;
+			long *slot = NULL;
+
+			if (k->esc)
+				continue;
+			switch (k->len - 2) {
+			case 3: if (memcmp(kp, "alg", 3) == 0) slot = &m_alg;
+				else if (memcmp(kp, "seq", 3) == 0) slot = &m_seq;
+				break;
+			case 6: if (memcmp(kp, "key_id", 6) == 0) slot = &m_keyid;
+				else if (memcmp(kp, "action", 6) == 0) slot = &m_action;
+				else if (memcmp(kp, "detail", 6) == 0) slot = &m_detail;
+				break;
+			case 9: if (memcmp(kp, "prev_hash", 9) == 0) slot = &m_prev;
+				break;
+			case 10: if (memcmp(kp, "entry_hash", 10) == 0) slot = &m_entry;
+				break;
+			}
+			if (slot != NULL && *slot < 0)
+				*slot = (long)i + 1;
+		}
+	}
+	if (!tok_hash(w, m_prev, prev) ||
 	    CRYPTO_memcmp(prev, w->head, 64) != 0) {
 		bad(w, "prev_hash mismatch (entry inserted, removed, or reordered)");
 		return;
 	}
-	t = pxm_canon_member(c, 0, "alg");
+	t = m_alg;
 	if (w->keyed) {
 		if (t < 0 || !pxm_canon_str_eq(c, (size_t)t, LEDGER_ALG_HMAC)) {
 			bad(w, "expected an HMAC-keyed entry but found none (possible downgrade)");
@@ -288,13 +324,13 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	}
 	if (w->mode < 0)
 		w->mode = t >= 0;
-	t = pxm_canon_member(c, 0, "entry_hash");
+	t = m_entry;
 	if (!tok_is_str(w, t)) {
 		bad(w, "entry_hash missing or not a string");
 		return;
 	}
 	if (w->keyed && w->key_id != NULL &&
-	    (t = pxm_canon_member(c, 0, "key_id")) >= 0 &&
+	    (t = m_keyid) >= 0 &&
 	    !pxm_canon_str_eq(c, (size_t)t, w->key_id)) {
 		bad(w, "key_id mismatch (entry MAC'd with a different key)");
 		return;
@@ -307,20 +343,20 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 		bad(w, "internal error computing the entry hash");
 		return;
 	}
-	if (!tok_hash(w, pxm_canon_member(c, 0, "entry_hash"), stored) ||
+	if (!tok_hash(w, m_entry, stored) ||
 	    CRYPTO_memcmp(stored, mine, 64) != 0) {
 		bad(w, "entry_hash mismatch (entry altered)");
 		return;
 	}
-	if ((t = pxm_canon_member(c, 0, "seq")) >= 0) {
+	if ((t = m_seq) >= 0) {
 		if (pxm_canon_uint(c, (size_t)t, &seq) != PXM_OK || seq != w->entries + 1) {
 			bad(w, "seq mismatch (entry inserted, removed, or reordered)");
 			return;
 		}
 		w->last_seq = seq;
 	}
-	detail = pxm_canon_member(c, 0, "detail");
-	if ((t = pxm_canon_member(c, 0, "action")) >= 0) {
+	detail = m_detail;
+	if ((t = m_action) >= 0) {
 		if (pxm_canon_str_eq(c, (size_t)t, "audit_checkpoint")) {
 			check_checkpoint(w, detail);
 			if (w->failed)

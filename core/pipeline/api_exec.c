@@ -56,10 +56,11 @@ pxm_api_render_template(const char *tmpl, const json_t *args, const char *node)
 
 int
 pxm_api_build_request(char *pathbuf, size_t pathsize, json_t **params,
-    struct pxm_error *err, const struct pxm_tool_def *def, const json_t *args)
+    struct pxm_error *err, struct pxm_call *call, const struct pxm_tool_def *def,
+    const json_t *args)
 {
 	const struct pxm_host *h = pxm_host_table();
-	json_t *vars = json_object(), *rest = json_object(), *v;
+	json_t *vars = json_object(), *rest = json_object(), *v, *dflt;
 	const char *p = def->path, *close, *node, *k;
 	char name[128];
 	int r = PXM_E_INTERNAL;
@@ -69,14 +70,11 @@ pxm_api_build_request(char *pathbuf, size_t pathsize, json_t **params,
 		r = PXM_E_NOMEM;
 		goto out;
 	}
-	json_object_foreach((json_t *)args, k, v)
-		json_object_set(rest, k, v);
+	(void)call;
 	/* Core arguments never reach Proxmox. */
-	json_object_del(rest, PXM_ARG_CONFIRM);
-	json_object_del(rest, PXM_ARG_PLAN_ID);
-	json_object_del(rest, PXM_ARG_WAIT);
-	json_object_del(rest, PXM_ARG_WAIT_TIMEOUT);
-	json_object_del(rest, PXM_ARG_SNAPSHOT);
+	json_object_foreach((json_t *)args, k, v)
+		if (!pxm_tool_core_arg(def, k))
+			json_object_set(rest, k, v);
 	while ((p = strchr(p, '{')) != NULL && (close = strchr(p, '}')) != NULL) {
 		if ((size_t)(close - p - 1) >= sizeof name) {
 			r = pxm_error_set(err, PXM_E_INTERNAL, "api_tool",
@@ -85,9 +83,13 @@ pxm_api_build_request(char *pathbuf, size_t pathsize, json_t **params,
 		}
 		memcpy(name, p + 1, (size_t)(close - p - 1));
 		name[close - p - 1] = '\0';
+		dflt = json_object_get(json_object_get(json_object_get(def->served_schema,
+		    "properties"), name), "default");
 		if ((v = json_object_get(rest, name)) != NULL) {
 			json_object_set(vars, name, v);
 			json_object_del(rest, name);
+		} else if (dflt != NULL) {
+			json_object_set(vars, name, dflt);
 		} else if (strcmp(name, "node") == 0 && (node = default_node(def)) != NULL) {
 			json_object_set_new(vars, name, json_string(node));
 		} else {
@@ -110,17 +112,42 @@ out:
 }
 
 int
+pxm_api_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call,
+    const struct pxm_tool_def *def, const json_t *args)
+{
+	int saved = call->phase, r;
+
+	*out = NULL;
+	if (def->prepare == NULL) {
+		*out = json_incref((json_t *)args);
+		return PXM_OK;
+	}
+	/* The plugin completes what the caller left out, reading only. */
+	call->phase = PXM_PHASE_READ;
+	r = def->prepare(out, err, call, args, def->payload);
+	call->phase = saved;
+	if (r == PXM_OK && !json_is_object(*out))
+		r = pxm_error_set(err, PXM_E_INTERNAL, "api_tool", "tool '%s': prepare returned no "
+		    "arguments", def->name);
+	return r;
+}
+
+int
 pxm_api_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
     const struct pxm_tool_def *def, const json_t *args)
 {
 	struct pxm_http_request req;
 	struct pxm_http_response resp;
 	char path[2048];
-	json_t *params = NULL;
+	json_t *params = NULL, *full = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = pxm_api_build_request(path, sizeof path, &params, err, def, args)) != PXM_OK)
+	if ((r = pxm_api_prepare(&full, err, call, def, args)) != PXM_OK)
+		return r;
+	r = pxm_api_build_request(path, sizeof path, &params, err, call, def, full);
+	json_decref(full);
+	if (r != PXM_OK)
 		return r;
 	memset(&req, 0, sizeof req);
 	req.size = sizeof req;
@@ -143,12 +170,17 @@ pxm_api_plan(struct pxm_error *err, struct pxm_call *call,
     const struct pxm_tool_def *def, const json_t *args, struct pxm_plan *plan)
 {
 	char path[2048], *label;
-	json_t *params = NULL;
+	json_t *params = NULL, *full = NULL;
 	const char *node = default_node(def);
 	int r;
 
-	if ((r = pxm_api_build_request(path, sizeof path, &params, err, def, args)) != PXM_OK)
+	if ((r = pxm_api_prepare(&full, err, call, def, args)) != PXM_OK)
 		return r;
+	args = full;
+	if ((r = pxm_api_build_request(path, sizeof path, &params, err, call, def, args)) != PXM_OK) {
+		json_decref(full);
+		return r;
+	}
 	label = pxm_api_render_template(def->target_tmpl ? def->target_tmpl : path, args, node);
 	pxm_plan_set_target(plan, "%s", label ? label : path);
 	free(label);
@@ -163,9 +195,10 @@ pxm_api_plan(struct pxm_error *err, struct pxm_call *call,
 	r = pxm_plan_add_effect(plan, def->endpoint, def->method, path, params);
 	json_decref(params);
 	if (r != PXM_OK)
-		return pxm_error_set(err, r, "plan", "cannot record the plan's effect");
-	if (def->plan)
+		r = pxm_error_set(err, r, "plan", "cannot record the plan's effect");
+	else if (def->plan)
 		r = def->plan(err, call, args, plan, def->payload);
+	json_decref(full);
 	return r;
 }
 
@@ -184,11 +217,15 @@ pxm_api_execute(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	struct pxm_http_request req;
 	struct pxm_http_response resp;
 	char path[2048];
-	json_t *params = NULL;
+	json_t *params = NULL, *full = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = pxm_api_build_request(path, sizeof path, &params, err, def, args)) != PXM_OK)
+	if ((r = pxm_api_prepare(&full, err, call, def, args)) != PXM_OK)
+		return r;
+	r = pxm_api_build_request(path, sizeof path, &params, err, call, def, full);
+	json_decref(full);
+	if (r != PXM_OK)
 		return r;
 	memset(&req, 0, sizeof req);
 	req.size = sizeof req;

@@ -2,8 +2,9 @@
  * @file api_exec.h
  * @brief The generic executor of table-driven API tools (struct pxm_api_tool).
  *
- * Arguments named like a path variable fill the path; a missing {node}
- * takes the endpoint's default node; the rest become the query (GET,
+ * Arguments named like a path variable fill the path; a missing one is
+ * completed by the tool's prepare hook, its schema default, or (for
+ * {node}) the endpoint's default node; the rest become the query (GET,
  * DELETE) or the form body (POST, PUT).
  */
 #ifndef PXM_PIPELINE_API_EXEC_H
@@ -22,7 +23,11 @@ struct pxm_plan;
  * *params is new.  path is written into pathbuf.
  */
 int	pxm_api_build_request(char *pathbuf, size_t pathsize, json_t **params,
-	    struct pxm_error *err, const struct pxm_tool_def *def, const json_t *args);
+	    struct pxm_error *err, struct pxm_call *call, const struct pxm_tool_def *def,
+	    const json_t *args);
+/** Run the tool's prepare hook (or copy args): *out is new. */
+int	pxm_api_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call,
+	    const struct pxm_tool_def *def, const json_t *args);
 /** Read tools: one GET, *out = the response's data (new). */
 int	pxm_api_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	    const struct pxm_tool_def *def, const json_t *args);

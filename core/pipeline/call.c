@@ -12,7 +12,7 @@
 #include "pipeline/plan.h"
 #include "registry/registry.h"
 #include "util/error.h"
-#ifdef PXM_HTTPS_TRANSPORT
+#ifdef PXM_HAVE_CURL
 #include "transport/http.h"
 #endif
 
@@ -97,6 +97,16 @@ pxm_call_progress(struct pxm_call *call, double progress, double total, const ch
 		pxm_mcp_progress(call->srv, progress, total, message);
 }
 
+#ifdef PXM_HAVE_CURL
+/* The transport polls this while a request runs: a cancelled MCP request
+ * aborts its HTTP request promptly. */
+static int
+call_cancel_hook(void *arg)
+{
+	return pxm_call_cancelled(arg);
+}
+#endif
+
 int
 pxm_call_http_request(struct pxm_http_response *out, struct pxm_error *err,
     struct pxm_call *call, struct pxm_endpoint *ep, const struct pxm_http_request *req)
@@ -112,9 +122,13 @@ pxm_call_http_request(struct pxm_http_response *out, struct pxm_error *err,
 			call->http_refused++;
 		return r;
 	}
-#ifdef PXM_HTTPS_TRANSPORT
-	call->http_requests++;
-	return pxm_http_request(out, err, ep, req);
+#ifdef PXM_HAVE_CURL
+	{
+		struct pxm_http_hooks hooks = { call_cancel_hook, call };
+
+		call->http_requests++;
+		return pxm_http_request_ex(out, err, ep, req, &hooks);
+	}
 #else
 	(void)ep;
 	return pxm_error_set(err, PXM_E_UNSUPPORTED, "transport",
@@ -144,9 +158,13 @@ pxm_call_http_request_many(struct pxm_http_response *out, struct pxm_error *errs
 			return r;
 		}
 	}
-#ifdef PXM_HTTPS_TRANSPORT
-	call->http_requests += (uint32_t)n;
-	return pxm_http_request_many(out, errs, ep, reqs, n);
+#ifdef PXM_HAVE_CURL
+	{
+		struct pxm_http_hooks hooks = { call_cancel_hook, call };
+
+		call->http_requests += (uint32_t)n;
+		return pxm_http_request_many_ex(out, errs, ep, reqs, n, &hooks);
+	}
 #else
 	(void)ep;
 	return pxm_error_set(&errs[0], PXM_E_UNSUPPORTED, "transport",

@@ -27,9 +27,9 @@
 #include "pipeline/plan_store.h"
 #include "pipeline/tasks.h"
 #include "pipeline/undo.h"
-#include "registry/pattern.h"
 #include "registry/registry.h"
 #include "registry/schema.h"
+#include "transport/path.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -171,7 +171,7 @@ build_plan(struct pxm_error *err, struct pxm_runtime *rt, struct pxm_call *call,
 
 			if (strcmp(c->method, "*") != 0 && strcmp(c->method, plan->effects[i].method) != 0)
 				continue;
-			if (!pxm_pattern_match(&vars, c->path, plan->effects[i].path))
+			if (pxm_path_match(&vars, c->path, plan->effects[i].path) != PXM_OK)
 				continue;
 			memset(&eff, 0, sizeof eff);
 			eff.size = sizeof eff;
@@ -264,7 +264,7 @@ run_mutation(json_t **result, struct pxm_runtime *rt, struct pxm_mcp_server *srv
 	const char *outcome;
 
 	*result = NULL;
-	tool_args = pxm_plan_tool_args(args);
+	tool_args = pxm_tool_plugin_args(def, args);
 	pxm_call_init(&call, srv, def, PXM_PHASE_PLAN);
 	pxm_error_clear(&err);
 

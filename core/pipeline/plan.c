@@ -311,21 +311,6 @@ pxm_plan_current(const struct pxm_plan *p)
 	return p ? p->current : NULL;
 }
 
-json_t *
-pxm_plan_tool_args(const json_t *args)
-{
-	json_t *a = json_deep_copy(args);
-
-	if (a == NULL)
-		return json_object();
-	json_object_del(a, PXM_ARG_CONFIRM);
-	json_object_del(a, PXM_ARG_PLAN_ID);
-	json_object_del(a, PXM_ARG_WAIT);
-	json_object_del(a, PXM_ARG_WAIT_TIMEOUT);
-	json_object_del(a, PXM_ARG_SNAPSHOT);
-	return a;
-}
-
 static json_t *
 effects_json(const struct pxm_plan *p)
 {
@@ -352,7 +337,7 @@ hash_part(EVP_MD_CTX *md, const json_t *v)
 }
 
 void
-pxm_plan_finalize(struct pxm_plan *p, const json_t *args)
+pxm_plan_finalize(struct pxm_plan *p, const json_t *tool_args)
 {
 	unsigned char digest[32];
 	unsigned int dlen = 0, i;
@@ -383,7 +368,7 @@ pxm_plan_finalize(struct pxm_plan *p, const json_t *args)
 		p->target = strdup(p->action);
 	if (p->change == NULL)
 		p->change = strdup(p->action);
-	a = pxm_plan_tool_args(args);
+	a = json_incref((json_t *)tool_args);
 	eff = effects_json(p);
 	risk = json_string(pxm_risk_name(p->risk));
 	if ((md = EVP_MD_CTX_new()) != NULL &&

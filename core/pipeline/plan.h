@@ -80,10 +80,10 @@ int	pxm_plan_declares(const struct pxm_plan *plan, const char *method, const cha
 /**
  * Finalise: an unassessed plan is HIGH ("worst case"), an incomplete plan
  * is HIGH with an explicit row, and plan_id is computed over the tool, the
- * canonical arguments (core arguments excluded) and the bound live state
+ * canonical tool arguments (the core's own excluded) and the bound live state
  * (current, affected, effects, risk).  No changes after this.
  */
-void	pxm_plan_finalize(struct pxm_plan *plan, const json_t *args);
+void	pxm_plan_finalize(struct pxm_plan *plan, const json_t *tool_args);
 
 const char *pxm_risk_name(uint32_t risk);
 /** -1 when unknown. */
@@ -93,7 +93,5 @@ int	pxm_risk_parse(const char *name);
 json_t	*pxm_plan_to_json(const struct pxm_plan *plan);
 /** The ledger detail of a "planned" entry (new reference). */
 json_t	*pxm_plan_ledger_detail(const struct pxm_plan *plan);
-/** Arguments without the core's own keys (new reference). */
-json_t	*pxm_plan_tool_args(const json_t *args);
 
 #endif

@@ -17,12 +17,13 @@
 #include "plugin/host.h"
 #include "plugin/loader.h"
 #include "registry/registry.h"
+#include "registry/schema.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/settings.h"
-#ifdef PXM_HTTPS_TRANSPORT
-#include "transport/endpoint.h"
 #include "transport/path.h"
+#ifdef PXM_HAVE_CURL
+#include "transport/endpoint.h"
 #endif
 
 #define VALID(p) ((p) != NULL && (p)->magic == PXM_PLUGIN_REC_MAGIC)
@@ -148,7 +149,7 @@ host_endpoint(struct pxm_plugin *self, const char *product)
 	for (i = 0; i < 3; i++) {
 		if (strcmp(product, products[i]) != 0)
 			continue;
-#ifdef PXM_HTTPS_TRANSPORT
+#ifdef PXM_HAVE_CURL
 		if (self->set->endpoints[i] == NULL) {
 			struct pxm_error err;
 
@@ -168,7 +169,7 @@ host_endpoint(struct pxm_plugin *self, const char *product)
 static const char *
 host_endpoint_node(struct pxm_endpoint *ep)
 {
-#ifdef PXM_HTTPS_TRANSPORT
+#ifdef PXM_HAVE_CURL
 	return ep ? pxm_endpoint_node(ep) : NULL;
 #else
 	(void)ep;
@@ -182,7 +183,7 @@ pxm_host_endpoints_free(struct pxm_plugin_set *set)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-#ifdef PXM_HTTPS_TRANSPORT
+#ifdef PXM_HAVE_CURL
 		pxm_endpoint_free(set->endpoints[i]);
 #endif
 		set->endpoints[i] = NULL;
@@ -263,13 +264,14 @@ static int
 host_path_expand(char *buf, size_t bufsz, struct pxm_error *err, const char *pattern,
     const json_t *vars)
 {
-#ifdef PXM_HTTPS_TRANSPORT
 	return pxm_path_expand(buf, bufsz, err, pattern, vars);
-#else
-	(void)buf; (void)bufsz; (void)pattern; (void)vars;
-	return pxm_error_set(err, PXM_E_UNSUPPORTED, "transport",
-	    "this proximo was built without the HTTPS transport");
-#endif
+}
+
+/* The SDK's contract: 1 and *vars on a match, 0 otherwise. */
+static int
+host_path_match(json_t **vars, const char *pattern, const char *path)
+{
+	return pxm_path_match(vars, pattern, path) == PXM_OK;
 }
 
 static void
@@ -315,6 +317,8 @@ static const struct pxm_host host_table = {
 	.http_request = pxm_call_http_request,
 	.http_request_many = pxm_call_http_request_many,
 	.http_response_clear = host_http_response_clear,
+	.schema_validate = pxm_schema_validate,
+	.path_match = host_path_match,
 };
 
 const struct pxm_host *

@@ -1,4 +1,3 @@
 # registry/: the tool registry and the JSON Schema validator.
-libpxmcore_la_SOURCES += %reldir%/registry.c %reldir%/schema.c %reldir%/regex_cache.c \
-	%reldir%/pattern.c
-noinst_HEADERS += %reldir%/registry.h %reldir%/schema.h %reldir%/pattern.h
+libpxmcore_la_SOURCES += %reldir%/registry.c %reldir%/schema.c %reldir%/regex_cache.c
+noinst_HEADERS += %reldir%/registry.h %reldir%/schema.h

@@ -185,28 +185,35 @@ parse_schema(json_t **out, struct pxm_error *err, const char *text,
 	return PXM_OK;
 }
 
-/* The core's own arguments on every mutation. */
+/* The core's own arguments on every mutation: confirm and plan_id always,
+ * wait/wait_timeout on async tools, snapshot on undoable ones.  Read tools
+ * keep every name (PVE reads have a "snapshot" parameter of their own). */
 static int
 add_core_arguments(struct pxm_tool_def *d, struct pxm_error *err)
 {
 	json_t *props = json_object_get(d->served_schema, "properties");
-	static const char *const reserved[] = {
-		PXM_ARG_CONFIRM, PXM_ARG_PLAN_ID, PXM_ARG_WAIT, PXM_ARG_WAIT_TIMEOUT,
-		PXM_ARG_SNAPSHOT,
-	};
-	size_t i;
+	const char *reserved[5];
+	size_t i, n = 0;
 
+	if (d->kind == PXM_KIND_READ)
+		return PXM_OK;
 	if (props == NULL) {
 		props = json_object();
 		json_object_set_new(d->served_schema, "properties", props);
 	}
-	for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+	reserved[n++] = PXM_ARG_CONFIRM;
+	reserved[n++] = PXM_ARG_PLAN_ID;
+	if (d->flags & PXM_TOOL_ASYNC) {
+		reserved[n++] = PXM_ARG_WAIT;
+		reserved[n++] = PXM_ARG_WAIT_TIMEOUT;
+	}
+	if (d->flags & PXM_TOOL_UNDO)
+		reserved[n++] = PXM_ARG_SNAPSHOT;
+	for (i = 0; i < n; i++)
 		if (json_object_get(props, reserved[i]))
 			return pxm_error_set(err, PXM_E_INVAL, "registration",
 			    "tool '%s' declares '%s', an argument the core reserves for "
 			    "the plan/confirm pipeline", d->name, reserved[i]);
-	if (d->kind == PXM_KIND_READ)
-		return PXM_OK;
 	json_object_set_new(props, PXM_ARG_CONFIRM, json_pack("{s:s, s:b, s:s}",
 	    "type", "boolean", "default", 0, "description",
 	    "false (default): dry run, returns the plan (with its plan_id) and records it. "
@@ -428,6 +435,7 @@ pxm_registry_add_api_tool(struct pxm_registry *reg, struct pxm_error *err,
 	d->flags = t.flags;
 	d->risk = t.risk;
 	d->plan = t.plan;
+	d->prepare = t.prepare;
 	d->payload = t.payload;
 	d->method = strdup(t.method);
 	d->path = strdup(t.path);
@@ -592,6 +600,31 @@ pxm_registry_task_provider(const struct pxm_registry *reg, const struct pxm_plug
 		if (!reg->providers[i].is_undo && (owner == NULL || reg->providers[i].owner == owner))
 			return &reg->providers[i].task;
 	return NULL;
+}
+
+int
+pxm_tool_core_arg(const struct pxm_tool_def *d, const char *name)
+{
+	if (d->kind == PXM_KIND_READ || name == NULL)
+		return 0;
+	if (strcmp(name, PXM_ARG_CONFIRM) == 0 || strcmp(name, PXM_ARG_PLAN_ID) == 0)
+		return 1;
+	if ((d->flags & PXM_TOOL_ASYNC) && (strcmp(name, PXM_ARG_WAIT) == 0 ||
+	    strcmp(name, PXM_ARG_WAIT_TIMEOUT) == 0))
+		return 1;
+	return (d->flags & PXM_TOOL_UNDO) && strcmp(name, PXM_ARG_SNAPSHOT) == 0;
+}
+
+json_t *
+pxm_tool_plugin_args(const struct pxm_tool_def *d, const json_t *args)
+{
+	json_t *a = json_object(), *v;
+	const char *k;
+
+	json_object_foreach((json_t *)args, k, v)
+		if (!pxm_tool_core_arg(d, k))
+			json_object_set(a, k, v);
+	return a;
 }
 
 json_t *

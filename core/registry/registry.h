@@ -51,6 +51,7 @@ struct pxm_tool_def {
 	char		*path;
 	char		*target_tmpl;
 	char		*change_tmpl;
+	pxm_prepare_fn	*prepare;
 	struct pxm_endpoint *endpoint;
 
 	struct pxm_plugin *owner;	/* NULL for core tools */
@@ -108,6 +109,12 @@ const struct pxm_undo_provider *pxm_registry_undo_provider(const struct pxm_regi
 	    const struct pxm_plugin *owner);
 const struct pxm_task_provider *pxm_registry_task_provider(const struct pxm_registry *reg,
 	    const struct pxm_plugin *owner);
+
+/** Is `name` one of the arguments the core added to this tool's schema
+ *  (confirm, plan_id, and wait/wait_timeout/snapshot where they apply)? */
+int	pxm_tool_core_arg(const struct pxm_tool_def *def, const char *name);
+/** The arguments without the core's own (new reference). */
+json_t	*pxm_tool_plugin_args(const struct pxm_tool_def *def, const json_t *args);
 
 /** Counts per surface: {"proximo": 3, "pve": 120}. New reference. */
 json_t	*pxm_registry_counts(const struct pxm_registry *reg);

@@ -19,7 +19,8 @@ static const char *const enforced[] = {
 	"type", "properties", "required", "additionalProperties", "enum",
 	"const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
 	"minLength", "maxLength", "pattern", "items", "minItems", "maxItems",
-	"uniqueItems", "anyOf", "oneOf", "allOf",
+	"uniqueItems", "anyOf", "oneOf", "allOf", "patternProperties", "maxProperties",
+	"minProperties",
 };
 static const char *const annotations[] = {
 	"title", "description", "default", "examples", "format", "$schema",
@@ -93,13 +94,17 @@ check_node(struct pxm_error *err, const json_t *s, const char *what, int depth)
 			} else {
 				goto bad_type;
 			}
-		} else if (strcmp(k, "properties") == 0) {
+		} else if (strcmp(k, "properties") == 0 || strcmp(k, "patternProperties") == 0) {
 			if (!json_is_object(v))
 				return pxm_error_set(err, PXM_E_INVAL, "schema",
-				    "%s: 'properties' must be an object", what);
-			json_object_foreach(v, kp, p)
+				    "%s: '%s' must be an object", what, k);
+			json_object_foreach(v, kp, p) {
+				if (k[0] == 'p' && k[1] == 'a' && pxm_regex_match(kp, "", 0) < 0)
+					return pxm_error_set(err, PXM_E_INVAL, "schema",
+					    "%s: patternProperties key '%s' does not compile", what, kp);
 				if (check_node(err, p, what, depth + 1) != PXM_OK)
 					return err->code;
+			}
 		} else if (strcmp(k, "required") == 0) {
 			if (!json_is_array(v))
 				return pxm_error_set(err, PXM_E_INVAL, "schema",
@@ -269,6 +274,7 @@ validate_object(struct vctx *c, const json_t *s, const json_t *v)
 	const json_t *props = json_object_get(s, "properties");
 	const json_t *req = json_object_get(s, "required");
 	const json_t *addl = json_object_get(s, "additionalProperties");
+	const json_t *pprops = json_object_get(s, "patternProperties");
 	struct pxm_buf accepted = PXM_BUF_INIT;
 	const char *k;
 	const json_t *sub;
@@ -276,6 +282,14 @@ validate_object(struct vctx *c, const json_t *s, const json_t *v)
 	size_t i, mark = c->path.len;
 	int r = PXM_OK;
 
+	x = (json_t *)json_object_get(s, "maxProperties");
+	if (x && (double)json_object_size(v) > json_number_value(x))
+		return fail(c, "has %zu members; at most %.0f accepted", json_object_size(v),
+		    json_number_value(x));
+	x = (json_t *)json_object_get(s, "minProperties");
+	if (x && (double)json_object_size(v) < json_number_value(x))
+		return fail(c, "has %zu members; at least %.0f required", json_object_size(v),
+		    json_number_value(x));
 	json_array_foreach(req, i, x) {
 		if (json_object_get(v, json_string_value(x)) == NULL) {
 			if (c->path.len)
@@ -288,6 +302,16 @@ validate_object(struct vctx *c, const json_t *s, const json_t *v)
 	}
 	json_object_foreach((json_t *)v, k, x) {
 		sub = props ? json_object_get(props, k) : NULL;
+		if (sub == NULL && pprops) {
+			const char *pk;
+			json_t *pv;
+
+			json_object_foreach((json_t *)pprops, pk, pv)
+				if (pxm_regex_match(pk, k, strlen(k)) == 1) {
+					sub = pv;
+					break;
+				}
+		}
 		if (sub == NULL) {
 			if (json_is_false(addl)) {
 				const char *pk;
@@ -295,6 +319,9 @@ validate_object(struct vctx *c, const json_t *s, const json_t *v)
 
 				json_object_foreach((json_t *)props, pk, pv)
 					pxm_buf_printf(&accepted, "%s%s", accepted.len ? ", " : "", pk);
+				json_object_foreach((json_t *)pprops, pk, pv)
+					pxm_buf_printf(&accepted, "%snames matching %s",
+					    accepted.len ? ", " : "", pk);
 				if (c->path.len)
 					pxm_buf_putc(&c->path, '.');
 				pxm_buf_puts(&c->path, k);

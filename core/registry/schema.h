@@ -5,6 +5,7 @@
  * Supported keywords: type (and type arrays), properties, required,
  * additionalProperties (false or a schema), enum, const, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum, minLength, maxLength (code points),
+ * patternProperties, minProperties, maxProperties,
  * pattern (PCRE2, unanchored as JSON Schema says), items, minItems,
  * maxItems, uniqueItems, anyOf, oneOf, allOf.  Annotations (title,
  * description, default, examples, format, $schema, $comment, readOnly,

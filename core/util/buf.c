@@ -31,6 +31,7 @@ pxm_buf_reserve(struct pxm_buf *b, size_t extra)
 		return PXM_E_NOMEM;
 	b->data = p;
 	b->cap = cap;
+	b->data[b->len] = '\0';	/* "always NUL-terminated", also when empty */
 	return PXM_OK;
 }
 

@@ -207,6 +207,13 @@ typedef int pxm_execute_fn(json_t **out, struct pxm_error *err,
     struct pxm_call *call, const json_t *args, const struct pxm_plan *plan,
     void *payload);
 
+/** Optional argument preparation for API tools: fill what the caller may
+ *  leave out (a guest's node and kind, looked up from its id) before the
+ *  request is built.  *out is a new object (a copy of args, completed).
+ *  Runs before every read, plan and execute of the tool; GET only. */
+typedef int pxm_prepare_fn(json_t **out, struct pxm_error *err,
+    struct pxm_call *call, const json_t *args, void *payload);
+
 /** Optional per-tool gate (enable flags, allowlists).  Return PXM_OK to let
  *  the call pass, PXM_E_DENIED with err->reason (e.g. "allowlist") to refuse;
  *  the core records "blocked:<reason>".  Runs after the core's own gates. */
@@ -235,8 +242,9 @@ struct pxm_tool {
  * A tool that is one API call, described as data and run by the core's
  * generic executor.  Arguments named like a path variable fill the path
  * (validated and URL-encoded); the others become the query (GET, DELETE) or
- * the form body (POST, PUT).  A missing {node} takes the endpoint's default
- * node.  A mutation's plan is the change, the target and the risk floor
+ * the form body (POST, PUT).  A missing path variable takes, in order,
+ * what `prepare` filled in, the schema's default, and for {node} the
+ * endpoint's default node.  A mutation's plan is the change, the target and the risk floor
  * below, raised by the classifiers attached to the operation and by the
  * optional `plan` hook.
  */
@@ -257,6 +265,7 @@ struct pxm_api_tool {
 	const char	*privileges;
 	pxm_plan_fn	*plan;		/* optional extra live reads for the plan */
 	void		*payload;
+	pxm_prepare_fn	*prepare;	/* optional: complete the arguments */
 };
 
 /* ------------------------------------------------------------ classifiers */
@@ -445,6 +454,15 @@ struct pxm_host {
 			    struct pxm_endpoint *ep, const struct pxm_http_request *reqs,
 			    size_t n);
 	void		(*http_response_clear)(struct pxm_http_response *resp);
+
+	/* -- the core's JSON Schema validator and API path patterns */
+	/** Validate an instance against a JSON Schema with the same validator
+	 *  (and messages) the core applies to tool arguments. */
+	int		(*schema_validate)(struct pxm_error *err, const json_t *schema,
+			    const json_t *instance);
+	/** Match an encoded path against a pattern ("/nodes/{node}"): 1 and
+	 *  *vars = {name: decoded value} (new), or 0. */
+	int		(*path_match)(json_t **vars, const char *pattern, const char *path);
 	/* 1.1+: append here only */
 };
 

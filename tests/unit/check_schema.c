@@ -183,6 +183,30 @@ START_TEST(test_schema_check)
 }
 END_TEST
 
+START_TEST(test_pattern_properties)
+{
+	struct pxm_error err;
+	json_t *s = json_loads("{\"type\":\"object\",\"additionalProperties\":false,"
+	    "\"properties\":{\"name\":{\"type\":\"string\"}},"
+	    "\"patternProperties\":{\"^net[0-9]{1,3}$\":{\"type\":\"string\",\"maxLength\":8}}}", 0, NULL);
+	json_t *a;
+
+	ck_assert_int_eq(pxm_schema_check(&err, s, "t"), PXM_OK);
+	a = json_pack("{s:s, s:s}", "net0", "virtio", "net12", "e1000");
+	ck_assert_int_eq(pxm_schema_validate(&err, s, a), PXM_OK);
+	json_decref(a);
+	a = json_pack("{s:s}", "net3", "way-too-long");
+	ck_assert_int_eq(pxm_schema_validate(&err, s, a), PXM_E_INVAL);
+	ck_assert_str_eq(err.text, "argument 'net3' is 12 characters long; at most 8 accepted");
+	json_decref(a);
+	a = json_pack("{s:s}", "netx", "a");
+	ck_assert_int_eq(pxm_schema_validate(&err, s, a), PXM_E_INVAL);
+	ck_assert_str_eq(err.text, "unknown argument 'netx'; accepted: name, names matching ^net[0-9]{1,3}$");
+	json_decref(a);
+	json_decref(s);
+}
+END_TEST
+
 static Suite *
 schema_suite(void)
 {
@@ -198,6 +222,7 @@ schema_suite(void)
 	tcase_add_test(tc, test_arrays_and_combinators);
 	tcase_add_test(tc, test_long_values_are_truncated_in_messages);
 	tcase_add_test(tc, test_schema_check);
+	tcase_add_test(tc, test_pattern_properties);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,169 @@
+/**
+ * @file test_canon.c
+ * @brief Our JSON dialect against Python itself: float repr() parity, and
+ *        every json.dumps line accepted with the same sort_keys canonical
+ *        form; every other spelling of the same value refused.
+ *
+ * Python is the point of this test (the reference hashes what Python
+ * prints), so it runs the real interpreter; without python3 it is skipped.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger/canon.h"
+#include "tap.h"
+
+static const char gen_py[] =
+"import json, random, struct, sys\n"
+"r = random.Random(int(sys.argv[1]))\n"
+"out = sys.stdout\n"
+"def f(d): out.write('F %016x %r\\n' % (struct.unpack('<Q', struct.pack('<d', d))[0], d))\n"
+"for e in range(-1074, 1024): f(2.0 ** e); f(-(2.0 ** e) * 1.5)\n"
+"for _ in range(20000):\n"
+"    d = struct.unpack('<d', struct.pack('<Q', r.getrandbits(64)))[0]\n"
+"    if d == d and d not in (float('inf'), float('-inf')): f(d)\n"
+"for _ in range(5000): f(round(r.uniform(-1e6, 1e6), r.randint(0, 8)))\n"
+"for v in (0.1, 0.2, 0.3, 1e-5, 1e-4, 1e15, 1e16, 1e22, 5e-324, 1.7976931348623157e308, 123456789.125, -0.0): f(v)\n"
+"CH = ['a', 'Z', ' ', '\"', '\\\\', '/', '\\n', '\\t', '\\x00', '\\x01', '\\x1f', '\\x7f', '\\u00e9', '\\u2028', '\\u2603', '\\U0001f600', '\\uffff', '\\u0800']\n"
+"def s(): return ''.join(r.choice(CH) for _ in range(r.randint(0, 12)))\n"
+"def v(depth):\n"
+"    k = r.randint(0, 9 if depth < 4 else 5)\n"
+"    if k == 0: return s()\n"
+"    if k == 1: return r.randint(-2**70, 2**70)\n"
+"    if k == 2: return r.randint(-1000, 1000)\n"
+"    if k == 3: return struct.unpack('<d', struct.pack('<Q', r.getrandbits(64)))[0] if r.random() < .5 else r.random() * 1000\n"
+"    if k == 4: return r.choice([True, False, None])\n"
+"    if k == 5: return 0.0\n"
+"    if k in (6, 7): return {s(): v(depth + 1) for _ in range(r.randint(0, 15))}\n"
+"    return [v(depth + 1) for _ in range(r.randint(0, 5))]\n"
+"for _ in range(3000):\n"
+"    o = {s(): v(1) for _ in range(r.randint(0, 20))}\n"
+"    o = json.loads(json.dumps(o))  # drops NaN-free floats unchanged, dedups keys\n"
+"    if any(x != x or x in (float('inf'), float('-inf')) for x in []): continue\n"
+"    try: line = json.dumps(o, separators=(',', ':'), ensure_ascii=False, allow_nan=False)\n"
+"    except ValueError: continue\n"
+"    canon = json.dumps(o, sort_keys=True, separators=(',', ':'), ensure_ascii=False)\n"
+"    out.write('J ' + line + '\\t' + canon + '\\n')\n"
+"    for alt in (json.dumps(o, separators=(',', ':')), json.dumps(o, ensure_ascii=False), json.dumps(o, separators=(',', ': '), ensure_ascii=False)):\n"
+"        if alt != line: out.write('N ' + alt + '\\n')\n";
+
+static FILE *
+spawn(void)
+{
+	const char *py = getenv("PYTHON3");
+	char path[] = "/tmp/pxm-canon-gen-XXXXXX", cmd[512];
+	FILE *f;
+	int fd;
+
+	if (py == NULL || *py == '\0')
+		py = "python3";
+	if ((fd = mkstemp(path)) < 0)
+		return NULL;
+	if (write(fd, gen_py, sizeof gen_py - 1) != (ssize_t)(sizeof gen_py - 1))
+		return NULL;
+	close(fd);
+	snprintf(cmd, sizeof cmd, "'%s' '%s' 42; rm -f '%s'", py, path, path);
+	f = popen(cmd, "r");
+	return f;
+}
+
+static size_t nf, nj, nn;
+
+START_TEST(python_parity)
+{
+	struct pxm_canon c;
+	char *line = NULL, rep[40], *tab;
+	size_t cap = 0;
+	ssize_t n;
+	uint64_t bits;
+	double d;
+	FILE *f = spawn();
+
+	ck_assert_ptr_nonnull(f);
+	pxm_canon_init(&c);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[--n] = '\0';
+		if (line[0] == 'F') {
+			ck_assert_int_eq(sscanf(line + 2, "%" SCNx64, &bits), 1);
+			memcpy(&d, &bits, sizeof d);
+			ck_assert_int_eq(pxm_canon_float_repr(rep, sizeof rep, d), 0);
+			ck_assert_msg(strcmp(rep, line + 19) == 0, "repr(%s) = %s, ours %s",
+			    line + 2, line + 19, rep);
+			nf++;
+		} else if (line[0] == 'J') {
+			tab = strchr(line, '\t');
+			ck_assert_ptr_nonnull(tab);
+			*tab = '\0';
+			ck_assert_msg(pxm_canon_parse(&c, line + 2, (size_t)(tab - line - 2)) == 0,
+			    "refused Python's own line (%s at %zu): %s", c.why, c.why_at, line + 2);
+			ck_assert_int_eq(pxm_canon_body(&c, NULL), 0);
+			ck_assert_msg(strcmp(c.out.data, tab + 1) == 0,
+			    "canonical differs:\nours %s\npy   %s", c.out.data, tab + 1);
+			nj++;
+		} else if (line[0] == 'N') {
+			ck_assert_msg(pxm_canon_parse(&c, line + 2, (size_t)n - 2) != 0,
+			    "accepted a non-canonical spelling: %s", line + 2);
+			nn++;
+		}
+	}
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_uint_gt(nf, 20000);
+	ck_assert_uint_gt(nj, 2900);
+	ck_assert_uint_gt(nn, 1000);
+	free(line);
+	pxm_canon_free(&c);
+}
+END_TEST
+
+START_TEST(strict_rejections)
+{
+	static const char *bad[] = {
+		"{\"a\":1} ", " {\"a\":1}", "{\"a\" :1}", "{\"a\":01}", "{\"a\":-0}",
+		"{\"a\":1.50}", "{\"a\":1E5}", "{\"a\":1e5}", "{\"a\":\"\\u001F\"}",
+		"{\"a\":\"\\u0041\"}", "{\"a\":\"\\/\"}", "{\"a\":\"\\u000a\"}",
+		"{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\x01\"}", "{\"a\":1,}", "{\"a\":1}x",
+		"{\"a\":tru}", "{'a':1}", "",
+	};
+	struct pxm_canon c;
+	size_t i;
+
+	pxm_canon_init(&c);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(pxm_canon_parse(&c, bad[i], strlen(bad[i])) != 0,
+		    "accepted %s", bad[i]);
+	/* duplicates parse, and are refused when canonicalised */
+	ck_assert_int_eq(pxm_canon_parse(&c, "{\"a\":1,\"a\":2}", 13), 0);
+	ck_assert_int_ne(pxm_canon_body(&c, NULL), 0);
+	{
+		const char *t = "{\"b\":{\"y\":1,\"x\":[2,{\"d\":1,\"c\":0}]},\"a\":\"\\u001f\"}";
+		ck_assert_int_eq(pxm_canon_parse(&c, t, strlen(t)), 0);
+	}
+	ck_assert_int_eq(pxm_canon_body(&c, NULL), 0);
+	ck_assert_str_eq(c.out.data, "{\"a\":\"\\u001f\",\"b\":{\"x\":[2,{\"c\":0,\"d\":1}],\"y\":1}}");
+	pxm_canon_free(&c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("canon");
+	TCase *tc = tcase_create("python");
+	const char *py = getenv("PYTHON3");
+
+	if (py == NULL || *py == '\0' || access(py, X_OK) != 0) {
+		printf("1..0 # SKIP python3 not found (PYTHON3)\n");
+		return 0;
+	}
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, strict_rejections);
+	tcase_add_test(tc, python_parity);
+	suite_add_tcase(s, tc);
+	return pxm_tap_run(s);
+}
