@@ -69,6 +69,12 @@ fuzz_env_setup(void)
 {
 	const char *top = getenv("PXM_TOP_BUILDDIR"), *tmp = getenv("TMPDIR");
 	static const char *const fixtures[] = { "good", "pipetest" };
+	static const char *const real[] = { "pve", "exec" };
+	static const char *const remote[] = {
+		"PROXIMO_API_BASE_URL", "PROXIMO_TOKEN_PATH", "PROXIMO_PBS_BASE_URL",
+		"PROXIMO_PBS_TOKEN_PATH", "PROXIMO_PMG_BASE_URL", "PROXIMO_PMG_PASSWORD_PATH",
+		"PROXIMO_HTTP_PROXY",
+	};
 	/* A fixed test key: this is a fuzzing ledger, not a secret. */
 	static const char key[] =
 	    "6675a5b2c1e0f3d4a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4\n";
@@ -91,6 +97,16 @@ fuzz_env_setup(void)
 		snprintf(p, sizeof p, "%s/plugins/%s.so", dir, fixtures[i]);
 		copy(from, p, 0644);
 	}
+	/* The real plugins, when this build made them: their tool schemas are
+	 * the ones agents' arguments meet. */
+	for (i = 0; i < sizeof real / sizeof real[0]; i++) {
+		snprintf(from, sizeof from, "%s/plugins/%s/.libs/%s.so",
+		    top && *top ? top : FUZZ_BUILDDIR, real[i], real[i]);
+		if (access(from, R_OK) != 0)
+			continue;
+		snprintf(p, sizeof p, "%s/plugins/%s.so", dir, real[i]);
+		copy(from, p, 0644);
+	}
 	snprintf(p, sizeof p, "%s/audit.key", dir);
 	if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
 	    write(fd, key, sizeof key - 1) != (ssize_t)(sizeof key - 1))
@@ -101,6 +117,10 @@ fuzz_env_setup(void)
 	setenv("PROXIMO_PLUGIN_DIR", p, 1);
 	unsetenv("PROXIMO_PLUGINS");
 	unsetenv("PROXIMO_ENV_FILE");
+	/* Never let a fuzzer reach a real cluster named in the caller's
+	 * environment: no base URL, no credentials. */
+	for (i = 0; i < sizeof remote / sizeof remote[0]; i++)
+		unsetenv(remote[i]);
 	/* Quiet: a log line per input would be most of the work. */
 	setenv("PROXIMO_LOG_LEVEL", "error", 1);
 	return dir;

@@ -8,8 +8,9 @@
 #define PXM_FUZZENV_H
 
 /** Create the directory (once per process), copy tests/fixtures' good.so
- *  and pipetest.so into <dir>/plugins, write <dir>/audit.key, and set the
- *  environment.  Returns the directory; aborts when anything fails. */
+ *  and pipetest.so, and the real plugins this build made (pve.so ...), into
+ *  <dir>/plugins, write <dir>/audit.key, and set the environment.  Returns
+ *  the directory; aborts when anything fails. */
 const char *fuzz_env_setup(void);
 
 #endif

@@ -283,6 +283,17 @@ for i, (tool, args, pid) in enumerate(PLANS):
 msgs.append(call(60, "audit_entries", {"limit": 50}))
 msgs.append(call(61, "audit_verify", {}))
 write("dispatch", "mutations_confirmed", session(*msgs))
+# The PVE plugin's tools, when the build has it (no cluster is configured
+# in the fuzzing runtime: every call fails before the network, in plan or
+# in the transport's configuration check).
+write("dispatch", "pve_tools", session(
+    call(70, "pve_list_guests", {}), call(71, "pve_cluster_resources", {"type": "vm"}),
+    call(72, "pve_guest_status", {"vmid": 100}), call(73, "pve_guest_config_get", {"vmid": 100, "node": "pve1"}),
+    call(74, "pve_task_status", {"upid": "UPID:pve1:00001234:00005678:65000000:qmstart:100:root@pam:"}),
+    call(75, "pve_guest_config_set", {"vmid": 100, "config": {"memory": 2048}}),
+    call(76, "pve_guest_power", {"vmid": 100, "action": "stop"}),
+    call(77, "pve_snapshot_create", {"vmid": 100, "snapname": "before"}),
+    call(78, "pve_delete_guest", {"vmid": 100, "confirm": True, "plan_id": "0" * 64})))
 write("dispatch", "parse_errors", b'{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}\n["\xff"]\n{\n' + m(MCP["ping"]) + b"\n")
 for k, v in list(N.items())[:10]:
     write("dispatch", "json_" + k, v + b"\n")
