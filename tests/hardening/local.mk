@@ -20,6 +20,17 @@ AM_TESTS_ENVIRONMENT += \
 	CC='$(CC)'; export CC;
 
 TESTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
+
+# The secrets canary (G10): the real binary, with the simulator when built.
+check_PROGRAMS += hardening/check_canary
+TESTS += hardening/check_canary
+hardening_check_canary_SOURCES = hardening/check_canary.c
+if BUILD_SIM
+hardening_check_canary_CPPFLAGS = $(AM_CPPFLAGS) -DPXM_CANARY_WITH_SIM
+hardening_check_canary_LDADD = lib/libpxmtest.la lib/libsimharness.la $(LDADD)
+else
+hardening_check_canary_LDADD = lib/libpxmtest.la $(LDADD)
+endif
 dist_check_SCRIPTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
 
 # make check-valgrind: the suite again, every test program (and every
