@@ -578,3 +578,44 @@ pxm_schema_validate(struct pxm_error *err, const json_t *schema, const json_t *i
 	pxm_buf_free(&c.path);
 	return r;
 }
+
+json_t *
+pxm_schema_integral(const json_t *v)
+{
+	json_t *out, *x, *c;
+	const char *k;
+	size_t i;
+	double d;
+
+	switch (json_typeof(v)) {
+	case JSON_REAL:
+		d = json_real_value(v);
+		if (isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0)
+			return json_integer((json_int_t)d);
+		return json_incref((json_t *)v);
+	case JSON_OBJECT:
+		if ((out = json_object()) == NULL)
+			return NULL;
+		json_object_foreach((json_t *)v, k, x) {
+			if ((c = pxm_schema_integral(x)) == NULL ||
+			    json_object_set_new(out, k, c) != 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	case JSON_ARRAY:
+		if ((out = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, x) {
+			if ((c = pxm_schema_integral(x)) == NULL ||
+			    json_array_append_new(out, c) != 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	default:
+		return json_incref((json_t *)v);
+	}
+}

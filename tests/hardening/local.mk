@@ -25,11 +25,19 @@ TESTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
 check_PROGRAMS += hardening/check_canary
 TESTS += hardening/check_canary
 hardening_check_canary_SOURCES = hardening/check_canary.c
+# Hostile input over MCP, table-driven (and path parameters against the
+# simulator's request log when it is built).
+check_PROGRAMS += hardening/check_hostile
+TESTS += hardening/check_hostile
+hardening_check_hostile_SOURCES = hardening/check_hostile.c
 if BUILD_SIM
 hardening_check_canary_CPPFLAGS = $(AM_CPPFLAGS) -DPXM_CANARY_WITH_SIM
 hardening_check_canary_LDADD = lib/libpxmtest.la lib/libsimharness.la $(LDADD)
+hardening_check_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DPXM_HOSTILE_WITH_SIM
+hardening_check_hostile_LDADD = lib/libpxmtest.la lib/libsimharness.la $(LDADD)
 else
 hardening_check_canary_LDADD = lib/libpxmtest.la $(LDADD)
+hardening_check_hostile_LDADD = lib/libpxmtest.la $(LDADD)
 endif
 dist_check_SCRIPTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
 
