@@ -18,6 +18,9 @@
 #ifndef FUZZ_BUILDDIR
 #define FUZZ_BUILDDIR ".."
 #endif
+#ifndef FUZZ_SRCDIR
+#define FUZZ_SRCDIR ".."
+#endif
 
 static char dir[512];
 
@@ -68,6 +71,7 @@ const char *
 fuzz_env_setup(void)
 {
 	const char *top = getenv("PXM_TOP_BUILDDIR"), *tmp = getenv("TMPDIR");
+	const char *srctop = getenv("PXM_TOP_SRCDIR");
 	static const char *const fixtures[] = { "good", "pipetest" };
 	static const char *const real[] = { "pve", "exec" };
 	static const char *const remote[] = {
@@ -121,6 +125,9 @@ fuzz_env_setup(void)
 	 * environment: no base URL, no credentials. */
 	for (i = 0; i < sizeof remote / sizeof remote[0]; i++)
 		unsetenv(remote[i]);
+	/* The API schemas plugins plan with (data/pve.json ...). */
+	snprintf(p, sizeof p, "%s/data", srctop && *srctop ? srctop : FUZZ_SRCDIR);
+	setenv("PROXIMO_DATA_DIR", p, 1);
 	/* Quiet: a log line per input would be most of the work. */
 	setenv("PROXIMO_LOG_LEVEL", "error", 1);
 	return dir;

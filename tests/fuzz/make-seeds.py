@@ -297,4 +297,48 @@ write("dispatch", "pve_tools", session(
 write("dispatch", "parse_errors", b'{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}\n["\xff"]\n{\n' + m(MCP["ping"]) + b"\n")
 for k, v in list(N.items())[:10]:
     write("dispatch", "json_" + k, v + b"\n")
+# ---------------------------------------------------------------- sim_request
+# byte 0: surface (0 pve, 1 pbs, 2 pmg) + 3 * credentials (0 none, 1 the
+# profile's token / a PMG ticket, 2 the header field, 3 cookie field);
+# byte 1: method (0 GET, 1 POST, 2 PUT, 3 DELETE) + 4 if the body is JSON;
+# then path \0 query \0 body \0 header.
+SIM = [
+    ("pve_version", 0, 1, 0, "/api2/json/version", "", "", ""),
+    ("pve_resources", 0, 1, 0, "/api2/json/cluster/resources", "type=vm", "", ""),
+    ("pve_nodes", 0, 1, 0, "/api2/json/nodes", "", "", ""),
+    ("pve_qemu_list", 0, 1, 0, "/api2/json/nodes/pve1/qemu", "full=1", "", ""),
+    ("pve_status", 0, 1, 0, "/api2/json/nodes/pve1/qemu/100/status/current", "", "", ""),
+    ("pve_config", 0, 1, 0, "/api2/json/nodes/pve1/qemu/100/config", "current=1", "", ""),
+    ("pve_config_put", 0, 1, 2, "/api2/json/nodes/pve1/qemu/100/config", "",
+     "memory=4096&net0=virtio%2Cbridge%3Dvmbr1&digest=x", ""),
+    ("pve_config_put_json", 0, 1, 2 + 4, "/api2/json/nodes/pve1/qemu/100/config", "",
+     '{"memory":4096,"delete":"agent"}', ""),
+    ("pve_stop", 0, 1, 1, "/api2/json/nodes/pve1/qemu/100/status/stop", "", "timeout=5", ""),
+    ("pve_snapshot", 0, 1, 1, "/api2/json/nodes/pve1/qemu/100/snapshot", "", "snapname=s1&vmstate=0", ""),
+    ("pve_snapshot_del", 0, 1, 3, "/api2/json/nodes/pve1/qemu/100/snapshot/s1", "", "", ""),
+    ("pve_lxc_config", 0, 1, 0, "/api2/json/nodes/pve1/lxc/101/config", "", "", ""),
+    ("pve_tasks", 0, 1, 0, "/api2/json/nodes/pve1/tasks", "limit=10&source=all", "", ""),
+    ("pve_task_status", 0, 1, 0, "/api2/json/nodes/pve1/tasks/UPID%3Apve1%3A00001000%3A0%3A0%3Aqmstop%3A100%3Aroot%40pam%3A/status", "", "", ""),
+    ("pve_nextid", 0, 1, 0, "/api2/json/cluster/nextid", "", "", ""),
+    ("pve_storage", 0, 1, 0, "/api2/json/nodes/pve1/storage/local/content", "content=backup", "", ""),
+    ("pve_acl", 0, 1, 0, "/api2/json/access/acl", "", "", ""),
+    ("pve_ticket", 0, 0, 1, "/api2/json/access/ticket", "", "username=root%40pam&password=x", ""),
+    ("pve_bad_token", 0, 2, 0, "/api2/json/version", "", "", "PVEAPIToken=root@pam!proximo=00000000-0000-0000-0000-000000000000"),
+    ("pve_no_auth", 0, 0, 0, "/api2/json/nodes", "", "", ""),
+    ("pve_dup_param", 0, 1, 0, "/api2/json/nodes/pve1/qemu/100/status/current", "vmid=100&node=pve1", "", ""),
+    ("pve_bad_path", 0, 1, 0, "/api2/json/nodes/%2e%2e/qemu", "", "", ""),
+    ("pve_not_api", 0, 1, 0, "/etc/passwd", "", "", ""),
+    ("pve_repeat", 0, 1, 0, "/api2/json/cluster/resources", "type=vm&type=node", "", ""),
+    ("pbs_datastores", 1, 1, 0, "/api2/json/admin/datastore", "", "", ""),
+    ("pbs_snapshots", 1, 1, 0, "/api2/json/admin/datastore/store1/snapshots", "backup-type=vm", "", ""),
+    ("pbs_version", 1, 1, 0, "/api2/json/version", "", "", ""),
+    ("pbs_forget", 1, 1, 3, "/api2/json/admin/datastore/store1/snapshots", "backup-type=vm&backup-id=100&backup-time=1767225600", "", ""),
+    ("pmg_quarantine", 2, 1, 0, "/api2/json/quarantine/spam", "", "", ""),
+    ("pmg_ticket", 2, 0, 1, "/api2/json/access/ticket", "", "username=root%40pam&password=x", ""),
+    ("pmg_version", 2, 1, 0, "/api2/json/version", "", "", ""),
+    ("pmg_cookie", 2, 3, 0, "/api2/json/version", "x", "", "PMGAuthCookie=PMG:root@pam:0::bad"),
+]
+for name, surf, auth, meth, path, query, body, hdr in SIM:
+    write("sim_request", name, bytes([surf + 3 * auth, meth]) +
+          b"\0".join(x.encode() for x in (path, query, body, hdr)))
 print("seeds written under", corpus)
