@@ -4,9 +4,9 @@
 #    `make check` over fuzz/corpus/<t>/ (every seed and every past crasher);
 #  - fuzz/fuzz_<t>: with libFuzzer, built and run by `make fuzz` in a clang
 #    tree of its own (fuzz/run-fuzzers.sh; docs/HARDENING.md).
-FUZZ_NAMES = framer schema ledger dispatch
+FUZZ_NAMES = framer schema ledger dispatch path
 FUZZ_REPLAY = fuzz/replay_framer fuzz/replay_schema fuzz/replay_ledger \
-	fuzz/replay_dispatch
+	fuzz/replay_dispatch fuzz/replay_path
 check_PROGRAMS += $(FUZZ_REPLAY)
 TESTS += $(FUZZ_REPLAY)
 noinst_HEADERS += fuzz/fuzz.h fuzz/fuzzenv.h
@@ -24,9 +24,12 @@ fuzz_replay_ledger_SOURCES = fuzz/fuzz_ledger.c $(FUZZ_REPLAY_SOURCES)
 fuzz_replay_ledger_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"ledger"'
 fuzz_replay_dispatch_SOURCES = fuzz/fuzz_dispatch.c $(FUZZ_ENV_SOURCES) $(FUZZ_REPLAY_SOURCES)
 fuzz_replay_dispatch_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS) -DFUZZ_TARGET='"dispatch"'
+fuzz_replay_path_SOURCES = fuzz/fuzz_path.c $(FUZZ_REPLAY_SOURCES)
+fuzz_replay_path_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"path"'
 
 # The libFuzzer binaries: only ever built on request, in the clang tree.
-PXM_FUZZERS = fuzz/fuzz_framer fuzz/fuzz_schema fuzz/fuzz_ledger fuzz/fuzz_dispatch
+PXM_FUZZERS = fuzz/fuzz_framer fuzz/fuzz_schema fuzz/fuzz_ledger fuzz/fuzz_dispatch \
+	fuzz/fuzz_path
 EXTRA_PROGRAMS = $(PXM_FUZZERS)
 FUZZ_LINK = -fsanitize=fuzzer
 fuzz_fuzz_framer_SOURCES = fuzz/fuzz_framer.c
@@ -41,6 +44,9 @@ fuzz_fuzz_ledger_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 fuzz_fuzz_dispatch_SOURCES = fuzz/fuzz_dispatch.c $(FUZZ_ENV_SOURCES)
 fuzz_fuzz_dispatch_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS)
 fuzz_fuzz_dispatch_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_path_SOURCES = fuzz/fuzz_path.c
+fuzz_fuzz_path_CFLAGS = $(AM_CFLAGS)
+fuzz_fuzz_path_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 
 # What the fuzzing tree builds: the targets and the fixture plugins that
 # fuzz_dispatch loads.

@@ -341,4 +341,36 @@ SIM = [
 for name, surf, auth, meth, path, query, body, hdr in SIM:
     write("sim_request", name, bytes([surf + 3 * auth, meth]) +
           b"\0".join(x.encode() for x in (path, query, body, hdr)))
+# ---------------------------------------------------------------- path
+# byte 0: pattern (0 qemu config, 1 task status, 2 snapshot, 3 token,
+# 4 storage content, 5 no variable); byte 1: how many variables follow;
+# then NUL-separated values, and optionally a raw path at the end.
+PATHS = [
+    ("good", 0, ["pve1", "100"], None),
+    ("upid", 1, ["pve1", "UPID:pve1:00001234:00005678:65000000:qmstart:100:root@pam:"], None),
+    ("snapshot", 2, ["pve1", "100", "before-upgrade"], None),
+    ("token", 3, ["root@pam", "proximo"], None),
+    ("volume", 4, ["pve1", "local", "local:iso/debian.iso"], None),
+    ("dotdot", 0, ["..", "100"], None),
+    ("dot", 0, [".", "100"], None),
+    ("slash", 0, ["pve1/../etc", "100"], None),
+    ("encoded", 0, ["%2e%2e", "100"], None),
+    ("crlf", 0, ["pve1\r\nX: y", "100"], None),
+    ("query", 0, ["pve1?a=b#c", "100"], None),
+    ("backslash", 0, ["pve1\\..", "100"], None),
+    ("unicode", 0, ["\u00e9\u2603", "100"], None),
+    ("long", 0, ["a" * 300, "100"], None),
+    ("empty", 0, ["", "100"], None),
+    ("raw_good", 5, [], "/nodes/pve1/qemu/100/config"),
+    ("raw_dotdot", 0, [], "/nodes/%2E%2E/qemu/100/config"),
+    ("raw_slash", 0, [], "/nodes/pve1%2F../qemu/100/config"),
+    ("raw_query", 0, [], "/nodes/pve1/qemu/100/config?x=1"),
+    ("raw_bad_escape", 0, [], "/nodes/pve1%zz/qemu/100/config"),
+]
+for name, pat, vals, raw in PATHS:
+    parts = [v.encode() for v in vals]
+    blob = bytes([pat, len(vals)]) + b"\0".join(parts)
+    if raw is not None:
+        blob += (b"\0" if parts else b"") + raw.encode()
+    write("path", name, blob)
 print("seeds written under", corpus)
