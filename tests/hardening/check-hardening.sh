@@ -39,8 +39,7 @@ if [ -n "$only_role" ]; then
 elif [ "${PXM_SANITIZERS:-no}" = yes ]; then
 	echo "1..0 # SKIP sanitizer build: FORTIFY and the hardening flags are off by design"
 	exit 0
-fi
-if [ "${PXM_HARDENING:-yes}" = no ]; then
+elif [ "${PXM_HARDENING:-yes}" = no ]; then
 	echo "1..0 # SKIP configured with --disable-hardening"
 	exit 0
 fi
