@@ -12,6 +12,7 @@
 #include "cli/verbs.h"
 #include "proximo/sdk.h"
 #include "util/error.h"
+#include "util/secret.h"
 #include "util/settings.h"
 
 void
@@ -50,7 +51,8 @@ main(int argc, char **argv)
 	}
 	/* Every other entry point sees the env file first. */
 	pxm_error_clear(&err);
-	if (pxm_config_load_env_file(&err) != PXM_OK) {
+	if (pxm_config_load_env_file(&err) != PXM_OK ||
+	    pxm_secret_protect_process(&err) != PXM_OK) {
 		fprintf(stderr, "proximo: %s\n", err.text);
 		return PXM_EXIT_FAIL;
 	}

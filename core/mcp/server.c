@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mcp/framing.h"
+#include "mcp/jsonrpc.h"
 #include "mcp/server.h"
 #include "registry/registry.h"
 #include "util/buf.h"
@@ -23,11 +24,11 @@
 #include "util/log.h"
 #include "util/secret.h"
 
-#define JSONRPC_PARSE_ERROR	(-32700)
-#define JSONRPC_INVALID_REQUEST	(-32600)
-#define JSONRPC_NO_METHOD	(-32601)
-#define JSONRPC_INVALID_PARAMS	(-32602)
-#define JSONRPC_INTERNAL	(-32603)
+#define JSONRPC_PARSE_ERROR	PXM_RPC_PARSE_ERROR
+#define JSONRPC_INVALID_REQUEST	PXM_RPC_INVALID_REQUEST
+#define JSONRPC_NO_METHOD	PXM_RPC_NO_METHOD
+#define JSONRPC_INVALID_PARAMS	PXM_RPC_INVALID_PARAMS
+#define JSONRPC_INTERNAL	PXM_RPC_INTERNAL
 
 static const char *const protocol_versions[] = {
 	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05",
@@ -253,12 +254,6 @@ next_buffered(struct pxm_mcp_server *srv)
 	}
 }
 
-static int
-valid_id(const json_t *id)
-{
-	return json_is_string(id) || json_is_integer(id);
-}
-
 /* Answers to our own requests, and cancellations, are acted on as soon as
  * they are read; everything else waits its turn in the queue. */
 static int
@@ -272,7 +267,7 @@ absorb(struct pxm_mcp_server *srv, json_t *msg)
 		return 0;
 	method = json_string_value(json_object_get(msg, "method"));
 	id = json_object_get(msg, "id");
-	if (method == NULL && valid_id(id) &&
+	if (method == NULL && pxm_rpc_valid_id(id) &&
 	    (json_object_get(msg, "result") || json_object_get(msg, "error"))) {
 		if (json_is_integer(id)) {
 			snprintf(key, sizeof key, "%lld", (long long)json_integer_value(id));
@@ -617,41 +612,26 @@ handle_set_level(struct pxm_mcp_server *srv, const json_t *id, const json_t *par
 static int
 dispatch(struct pxm_mcp_server *srv, json_t *msg)
 {
-	const json_t *id, *params, *ver;
+	struct pxm_rpc_envelope env;
+	const json_t *id, *params;
 	const char *method;
 
-	if (json_is_array(msg))
-		return send_error(srv, NULL, JSONRPC_INVALID_REQUEST,
-		    "Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18); "
-		    "send one message per line");
-	if (!json_is_object(msg))
-		return send_error(srv, NULL, JSONRPC_INVALID_REQUEST,
-		    "Invalid Request: a message must be a JSON object");
-	id = json_object_get(msg, "id");
-	ver = json_object_get(msg, "jsonrpc");
-	method = json_string_value(json_object_get(msg, "method"));
-	params = json_object_get(msg, "params");
-	if (id && !valid_id(id))
-		return send_error(srv, NULL, JSONRPC_INVALID_REQUEST,
-		    "Invalid Request: id must be a string or an integer (never null)");
-	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
-		return send_error(srv, id, JSONRPC_INVALID_REQUEST,
-		    "Invalid Request: jsonrpc must be \"2.0\"");
-	if (method == NULL) {
-		if (json_object_get(msg, "result") || json_object_get(msg, "error"))
-			return PXM_OK;	/* a late answer to one of our requests */
-		return send_error(srv, id, JSONRPC_INVALID_REQUEST,
-		    "Invalid Request: a request needs a method (a string)");
-	}
-	if (params && !json_is_object(params))
-		return id ? send_error(srv, id, JSONRPC_INVALID_PARAMS,
-		    "Invalid params: params must be an object") : PXM_OK;
-	if (id == NULL) {
-		/* Notifications: never answered. */
-		if (strcmp(method, "notifications/initialized") == 0)
-			srv->initialized = srv->initialized ? srv->initialized : 0;
+	pxm_rpc_classify(&env, msg);
+	switch (env.kind) {
+	case PXM_RPC_INVALID:
+		return send_error(srv, env.id, env.code, "%s", env.message);
+	case PXM_RPC_RESPONSE:	/* a late answer to one of our requests */
+	case PXM_RPC_DROP:	/* a malformed notification: nobody to tell */
 		return PXM_OK;
+	case PXM_RPC_NOTIFICATION:
+		/* Never answered (notifications/initialized needs no action). */
+		return PXM_OK;
+	default:
+		break;
 	}
+	id = env.id;
+	method = env.method;
+	params = env.params;
 	if (strcmp(method, "ping") == 0)
 		return send_result_new(srv, id, json_object());
 	if (strcmp(method, "initialize") == 0)

@@ -468,6 +468,8 @@ pxm_pipeline_tool_call(json_t **result, struct pxm_error *err,
 {
 	struct pxm_runtime *rt = payload;
 	struct pxm_error verr;
+	json_t *whole;
+	int r;
 
 	(void)err;
 	*result = NULL;
@@ -478,7 +480,14 @@ pxm_pipeline_tool_call(json_t **result, struct pxm_error *err,
 		*result = pxm_mcp_tool_error_text("invalid arguments for %s: %s", def->name, verr.text);
 		return *result ? PXM_OK : PXM_E_NOMEM;
 	}
+	/* 100.0 passed as an integer; the tool must see 100, not a real its
+	 * json_integer_value() reads as 0. */
+	if ((whole = pxm_schema_integral(args)) == NULL)
+		return PXM_E_NOMEM;
 	if (def->kind == PXM_KIND_READ)
-		return run_read(result, rt, srv, def, args);
-	return run_mutation(result, rt, srv, def, args);
+		r = run_read(result, rt, srv, def, whole);
+	else
+		r = run_mutation(result, rt, srv, def, whole);
+	json_decref(whole);
+	return r;
 }

@@ -67,8 +67,11 @@ lookup(const char *pattern)
 	}
 	if ((slots[i].pattern = strdup(pattern)) == NULL)
 		return NULL;
+	/* DOLLAR_ENDONLY: '$' is the end of the value, as in ECMA-262.  PCRE's
+	 * default lets '$' match before a final newline, so "^[a-z]+$" would
+	 * pass "abc\n" (a newline smuggled into a config value or a name). */
 	slots[i].code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF, &errcode, &erroff, NULL);
+	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff, NULL);
 	if (slots[i].code)
 		(void)pcre2_jit_compile(slots[i].code, PCRE2_JIT_COMPLETE);
 	nslots++;

@@ -411,6 +411,24 @@ validate_string(struct vctx *c, const json_t *s, const json_t *v)
 	return PXM_OK;
 }
 
+/* a <=> b as -1, 0, 1; exact when both are integers (a double holds
+ * integers exactly only up to 2^53). */
+static int
+num_cmp(const json_t *a, const json_t *b)
+{
+	json_int_t i, j;
+	double x, y;
+
+	if (json_is_integer(a) && json_is_integer(b)) {
+		i = json_integer_value(a);
+		j = json_integer_value(b);
+		return (i > j) - (i < j);
+	}
+	x = json_number_value(a);
+	y = json_number_value(b);
+	return (x > y) - (x < y);
+}
+
 static int
 validate_number(struct vctx *c, const json_t *s, const json_t *v)
 {
@@ -424,7 +442,7 @@ validate_number(struct vctx *c, const json_t *s, const json_t *v)
 	if (!isfinite(d))
 		return fail(c, "must be a finite number");
 	render(shown, sizeof shown, v);
-	if ((mn && d < json_number_value(mn)) || (mx && d > json_number_value(mx))) {
+	if ((mn && num_cmp(v, mn) < 0) || (mx && num_cmp(v, mx) > 0)) {
 		if (mn && mx)
 			return fail(c, "must be from %.17g to %.17g (got %s)",
 			    json_number_value(mn), json_number_value(mx), shown);
@@ -432,9 +450,9 @@ validate_number(struct vctx *c, const json_t *s, const json_t *v)
 			return fail(c, "must be at least %.17g (got %s)", json_number_value(mn), shown);
 		return fail(c, "must be at most %.17g (got %s)", json_number_value(mx), shown);
 	}
-	if (xmn && d <= json_number_value(xmn))
+	if (xmn && num_cmp(v, xmn) <= 0)
 		return fail(c, "must be greater than %.17g (got %s)", json_number_value(xmn), shown);
-	if (xmx && d >= json_number_value(xmx))
+	if (xmx && num_cmp(v, xmx) >= 0)
 		return fail(c, "must be less than %.17g (got %s)", json_number_value(xmx), shown);
 	return PXM_OK;
 }
@@ -519,8 +537,7 @@ validate(struct vctx *c, const json_t *s, const json_t *v)
 		ok = 0;
 		json_array_foreach(e, i, x)
 			if (json_equal(x, (json_t *)v) ||
-			    (json_is_number(x) && json_is_number(v) &&
-			    json_number_value(x) == json_number_value(v)))
+			    (json_is_number(x) && json_is_number(v) && num_cmp(x, v) == 0))
 				ok = 1;
 		if (!ok) {
 			struct pxm_buf list = PXM_BUF_INIT;
@@ -560,4 +577,45 @@ pxm_schema_validate(struct pxm_error *err, const json_t *schema, const json_t *i
 	r = validate(&c, schema, instance);
 	pxm_buf_free(&c.path);
 	return r;
+}
+
+json_t *
+pxm_schema_integral(const json_t *v)
+{
+	json_t *out, *x, *c;
+	const char *k;
+	size_t i;
+	double d;
+
+	switch (json_typeof(v)) {
+	case JSON_REAL:
+		d = json_real_value(v);
+		if (isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0)
+			return json_integer((json_int_t)d);
+		return json_incref((json_t *)v);
+	case JSON_OBJECT:
+		if ((out = json_object()) == NULL)
+			return NULL;
+		json_object_foreach((json_t *)v, k, x) {
+			if ((c = pxm_schema_integral(x)) == NULL ||
+			    json_object_set_new(out, k, c) != 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	case JSON_ARRAY:
+		if ((out = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, x) {
+			if ((c = pxm_schema_integral(x)) == NULL ||
+			    json_array_append_new(out, c) != 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	default:
+		return json_incref((json_t *)v);
+	}
 }

@@ -29,6 +29,14 @@ int	pxm_schema_check(struct pxm_error *err, const json_t *schema, const char *wh
  *  failure; the first problem wins. */
 int	pxm_schema_validate(struct pxm_error *err, const json_t *schema,
 	    const json_t *instance);
+/**
+ * A copy of `v` (new reference) in which every real with no fractional part
+ * and a magnitude below 2^53 is an integer.  The validator accepts 100.0
+ * where a schema says "integer" (JSON Schema does), and tools read integers
+ * with json_integer_value(), which gives 0 for a real: the call path hands
+ * tools this copy.  NULL on allocation failure.
+ */
+json_t	*pxm_schema_integral(const json_t *v);
 /** Unanchored PCRE2 match with a cached compiled pattern: 1 match, 0 no
  *  match, negative on a bad pattern. */
 int	pxm_regex_match(const char *pattern, const char *subject, size_t len);

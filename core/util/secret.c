@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/secret.h"
+#include "util/settings.h"
 
 #define SECRET_MAX_BYTES	(64 * 1024)
 #define SECRET_MIN_REGISTER	8
@@ -234,4 +237,25 @@ pxm_secret_scrub_buf(char *buf, size_t size)
 		return;
 	snprintf(buf, size, "%s", clean);
 	free(clean);
+}
+
+int
+pxm_secret_protect_process(struct pxm_error *err)
+{
+	struct rlimit rl = { 0, 0 };
+	int allow = 0, r;
+
+	if ((r = pxm_config_bool(&allow, err, "PROXIMO_ALLOW_CORE_DUMPS", 0)) != PXM_OK)
+		return r;
+	if (allow)
+		return PXM_OK;
+	/* A core file would hold the ledger key and any token in memory. */
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return pxm_error_set(err, PXM_E_INTERNAL, "secret_protect",
+		    "cannot disable core dumps (setrlimit RLIMIT_CORE): %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return pxm_error_set(err, PXM_E_INTERNAL, "secret_protect",
+		    "cannot make the process non-dumpable (prctl PR_SET_DUMPABLE): %s",
+		    strerror(errno));
+	return PXM_OK;
 }

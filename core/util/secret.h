@@ -35,5 +35,12 @@ char	*pxm_secret_scrub(const char *in);
 void	pxm_secret_scrub_buf(char *buf, size_t size);
 /** Forget and wipe every registered secret (exit, tests). */
 void	pxm_secret_forget_all(void);
+/**
+ * Keep the process's secrets (the ledger key, tokens, the scrubber's list)
+ * out of core dumps and away from ptrace by other processes of this user:
+ * RLIMIT_CORE 0 and PR_SET_DUMPABLE 0.  PROXIMO_ALLOW_CORE_DUMPS=yes leaves
+ * both as they are (debugging a crash).  Call it before any secret is read.
+ */
+int	pxm_secret_protect_process(struct pxm_error *err);
 
 #endif

@@ -1,0 +1,16 @@
+/**
+ * @file fuzzenv.h
+ * @brief One-time setup shared by the fuzz targets that need a real
+ *        registry: a private directory with the fixture plugins and a
+ *        ledger key, and the PROXIMO_* settings pointing at it.
+ */
+#ifndef PXM_FUZZENV_H
+#define PXM_FUZZENV_H
+
+/** Create the directory (once per process), copy tests/fixtures' good.so
+ *  and pipetest.so, and the real plugins this build made (pve.so ...), into
+ *  <dir>/plugins, write <dir>/audit.key, and set the environment.  Returns
+ *  the directory; aborts when anything fails. */
+const char *fuzz_env_setup(void);
+
+#endif

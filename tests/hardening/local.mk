@@ -1,0 +1,57 @@
+# hardening/: the build's hardening, checked on what it produced (G9), and
+# the secrets canary (G10).  The markers tell the scripts which kind of
+# build they are looking at: the sanitizer build and --disable-hardening
+# leave the hardening flags out on purpose, and the check then skips.
+if HARDENING
+PXM_HARDENING_MARK = yes
+else
+PXM_HARDENING_MARK = no
+endif
+if SANITIZERS
+PXM_SANITIZERS_MARK = yes
+else
+PXM_SANITIZERS_MARK = no
+endif
+AM_TESTS_ENVIRONMENT += \
+	PXM_HARDENING=$(PXM_HARDENING_MARK); export PXM_HARDENING; \
+	PXM_SANITIZERS=$(PXM_SANITIZERS_MARK); export PXM_SANITIZERS; \
+	PXM_HARDEN_CFLAGS='$(HARDEN_CFLAGS)'; export PXM_HARDEN_CFLAGS; \
+	READELF='$(READELF)'; export READELF; \
+	CC='$(CC)'; export CC;
+
+TESTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
+
+# The secrets canary (G10): the real binary, with the simulator when built.
+check_PROGRAMS += hardening/check_canary
+TESTS += hardening/check_canary
+hardening_check_canary_SOURCES = hardening/check_canary.c
+# Hostile input over MCP, table-driven (and path parameters against the
+# simulator's request log when it is built).
+check_PROGRAMS += hardening/check_hostile
+TESTS += hardening/check_hostile
+hardening_check_hostile_SOURCES = hardening/check_hostile.c
+if BUILD_SIM
+hardening_check_canary_CPPFLAGS = $(AM_CPPFLAGS) -DPXM_CANARY_WITH_SIM
+hardening_check_canary_LDADD = lib/libpxmtest.la lib/libsimharness.la $(LDADD)
+hardening_check_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DPXM_HOSTILE_WITH_SIM
+hardening_check_hostile_LDADD = lib/libpxmtest.la lib/libsimharness.la $(LDADD)
+else
+hardening_check_canary_LDADD = lib/libpxmtest.la $(LDADD)
+hardening_check_hostile_LDADD = lib/libpxmtest.la $(LDADD)
+endif
+dist_check_SCRIPTS += hardening/check-hardening.sh hardening/check-hardening-selftest.sh
+
+# make check-valgrind: the suite again, every test program (and every
+# process it execs: the real proximo, its plugins) under valgrind memcheck;
+# any error or definite/indirect leak in any of them fails the test.
+# VALGRIND_TESTS narrows it (run.sh uses it to bound CI time).
+dist_check_SCRIPTS += hardening/valgrind-wrapper.sh
+EXTRA_DIST += hardening/valgrind.supp
+VALGRIND_TESTS = $(TESTS)
+check-valgrind:
+	@test -n "$(VALGRIND)" || { echo "check-valgrind needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+	rm -rf $(abs_builddir)/valgrind-logs
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VALGRIND_TESTS)' \
+	    LOG_COMPILER='$(SHELL) $(abs_srcdir)/hardening/valgrind-wrapper.sh' \
+	    TESTS_ENVIRONMENT='VALGRIND=$(VALGRIND); export VALGRIND; PXM_VALGRIND_LOGDIR=$(abs_builddir)/valgrind-logs; export PXM_VALGRIND_LOGDIR; CK_TIMEOUT_MULTIPLIER=20; export CK_TIMEOUT_MULTIPLIER;'
+.PHONY: check-valgrind
