@@ -104,6 +104,7 @@ pxm_runtime_close(struct pxm_runtime *rt)
 	pxm_registry_free(rt->reg);
 	pxm_ledger_close(rt->ledger);
 	pxm_plan_store_free(rt->plans);
+	json_decref(rt->status_cache);
 	pxm_ct_exec_shutdown();
 	free(rt->state_dir);
 	free(rt);

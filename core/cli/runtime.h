@@ -9,6 +9,8 @@
 
 #include <time.h>
 
+#include <jansson.h>
+
 #include "proximo/sdk.h"
 
 struct pxm_registry;
@@ -26,6 +28,7 @@ struct pxm_runtime {
 	struct pxm_plan_store	*plans;
 	char			*state_dir;	/* the ledger's directory */
 	struct timespec		started;
+	json_t			*status_cache;	/* what proximo_status never sees change */
 	/* Settings read once at start. */
 	int			confirm_oneshot;	/* PROXIMO_CONFIRM=oneshot */
 	long			plan_ttl;		/* PROXIMO_PLAN_TTL seconds */

@@ -43,11 +43,19 @@ status_read(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	(void)args;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(sdk, sizeof sdk, "%u.%u", PXM_SDK_VERSION_MAJOR, PXM_SDK_VERSION_MINOR);
-	tools = json_pack("{s:I, s:o}", "total", (json_int_t)pxm_registry_count(rt->reg),
-	    "by_surface", pxm_registry_counts(rt->reg));
-	*out = json_pack("{s:s, s:s, s:I, s:o, s:o}", "version", PACKAGE_VERSION,
+	/* Plugins and tools are fixed once the server runs: describe them once. */
+	if (rt->status_cache == NULL) {
+		tools = json_pack("{s:I, s:o}", "total", (json_int_t)pxm_registry_count(rt->reg),
+		    "by_surface", pxm_registry_counts(rt->reg));
+		rt->status_cache = json_pack("{s:o, s:o}", "plugins",
+		    pxm_loader_describe(rt->plugins), "tools", tools);
+		if (rt->status_cache == NULL)
+			return PXM_E_NOMEM;
+	}
+	*out = json_pack("{s:s, s:s, s:I, s:O, s:O}", "version", PACKAGE_VERSION,
 	    "sdk", sdk, "uptime_seconds", (json_int_t)(now.tv_sec - rt->started.tv_sec),
-	    "plugins", pxm_loader_describe(rt->plugins), "tools", tools);
+	    "plugins", json_object_get(rt->status_cache, "plugins"),
+	    "tools", json_object_get(rt->status_cache, "tools"));
 	if (*out == NULL)
 		return PXM_E_NOMEM;
 #ifdef PXM_HAVE_CURL

@@ -72,8 +72,8 @@ lookup(const char *pattern)
 	 * pass "abc\n" (a newline smuggled into a config value or a name). */
 	slots[i].code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff, NULL);
-	if (slots[i].code)
-		(void)pcre2_jit_compile(slots[i].code, PCRE2_JIT_COMPLETE);
+	/* No JIT: the subjects are short argument values, and JIT's executable
+	 * chunks would cost more memory and start-up time than they save. */
 	nslots++;
 	return &slots[i];
 }

@@ -319,7 +319,11 @@ finish_and_insert(struct pxm_registry *reg, struct pxm_error *err,
 	if (output_text && (r = parse_schema(&d->output_schema, err, output_text,
 	    d->name, "output")) != PXM_OK)
 		return r;
-	if ((d->served_schema = json_deep_copy(d->input_schema)) == NULL)
+	/* Read tools are served as declared; mutations gain the core's own
+	 * arguments, on a copy. */
+	d->served_schema = d->kind == PXM_KIND_READ ? json_incref(d->input_schema) :
+	    json_deep_copy(d->input_schema);
+	if (d->served_schema == NULL)
 		return PXM_E_NOMEM;
 	if ((r = add_core_arguments(d, err)) != PXM_OK)
 		return r;
