@@ -90,6 +90,23 @@ timeout_ms(const json_t *args)
 	return json_is_integer(t) ? (uint32_t)json_integer_value(t) * 1000u : 0;
 }
 
+/* The human confirming should know how long the command may run. */
+static void
+note_deadline(struct pxm_plan *plan, const json_t *args)
+{
+	json_t *d = NULL;
+	json_int_t ms = 0;
+
+	if (json_is_integer(json_object_get(args, "timeout")))
+		ms = json_integer_value(json_object_get(args, "timeout")) * 1000;
+	else if (PXM_HOST_HAS(exec_host, ssh_describe) && exec_host->ssh_describe(&d) == PXM_OK)
+		ms = json_integer_value(json_object_get(json_object_get(d, "timeouts_ms"), "command"));
+	json_decref(d);
+	if (ms > 0)
+		exec_host->plan_add_note(plan, "If still running after %lld s, it is killed on the "
+		    "node with everything it started.", (long long)(ms / 1000));
+}
+
 static const char *
 db_of(const json_t *args)
 {
@@ -241,16 +258,15 @@ exec_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
 	r = plan_common(err, call, plan, ctid, change, risk, reasons, "command", subject,
 	    json_string(clear));
 	reasons = subject = NULL;
+	if (r == PXM_OK)
+		note_deadline(plan, args);
 out:
 	if (r == PXM_E_NOMEM && err->code == PXM_OK)
 		exec_fail(err, r, "nomem", "out of memory planning the command");
 	json_decref(reasons);
 	json_decref(subject);
 	json_decref(fp);
-	if (clear) {
-		memset(clear, 0, strlen(clear));
-		free(clear);
-	}
+	free(clear);
 	free(change);
 	free(argv);
 	return r;
@@ -314,6 +330,8 @@ psql_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
 	r = plan_common(err, call, plan, ctid, change, risk, reasons, "sql", subject,
 	    json_string(sql));
 	reasons = subject = NULL;
+	if (r == PXM_OK)
+		note_deadline(plan, args);
 out:
 	if (r == PXM_E_NOMEM && err->code == PXM_OK)
 		exec_fail(err, r, "nomem", "out of memory planning the statement");

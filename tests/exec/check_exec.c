@@ -769,13 +769,18 @@ gone(pid_t pid)
 
 START_TEST(never_ending_command_is_killed)
 {
-	json_t *r, *all, *e;
+	json_t *r, *all, *e, *plan = NULL;
 	pid_t main_pid, child_pid;
 
 	start(NULL);
 	r = confirmed("ct_exec", json_pack("{s:s, s:[s, s, s], s:i}", "ctid", "101", "command",
 	    "sh", "-c", "echo $$ > main.pid; sleep 1000 & echo $! > child.pid; wait", "timeout", 2),
-	    NULL);
+	    &plan);
+	/* The human confirming was told the deadline. */
+	ck_assert_msg(strstr(json_string_value(json_object_get(plan, "note")), "If still running "
+	    "after 2 s, it is killed on the node") != NULL, "%s",
+	    json_string_value(json_object_get(plan, "note")));
+	json_decref(plan);
 	ck_assert_str_eq(status_of(r), "error:timeout");
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(sc(r), "message")),
 	    "its effects are unknown"));
