@@ -393,14 +393,17 @@ run_mutation(json_t **result, struct pxm_runtime *rt, struct pxm_mcp_server *srv
 	if (r != PXM_OK) {
 		json_t *d = json_pack("{s:s, s:s, s:s}", "intent", intent, "error",
 		    err.reason[0] ? err.reason : pxm_strerror(r), "message", err.text);
+		/* A deadline passed mid-change: it may have happened (the
+		 * reference's "ran, outcome unknown"). */
+		const char *failed = r == PXM_E_TIMEOUT ? "error:timeout" : "error";
 
 		json_decref(out);
 		out = NULL;
 		pxm_error_clear(&lerr);
-		if (record(rt, &lerr, plan->action, plan->target, 1, "error", d) != PXM_OK)
+		if (record(rt, &lerr, plan->action, plan->target, 1, failed, d) != PXM_OK)
 			pxm_error("the outcome of %s could not be recorded: %s", plan->action, lerr.text);
 		json_decref(d);
-		res = json_pack("{s:s, s:s, s:s}", "status", "error", "message", err.text,
+		res = json_pack("{s:s, s:s, s:s}", "status", failed, "message", err.text,
 		    "plan_id", plan->plan_id);
 		*result = pxm_mcp_tool_result_new(res, 1);
 		goto out;
