@@ -264,7 +264,7 @@ pxmtest_request(struct pxmtest_proc *p, const char *method, json_t *params, json
 	pxmtest_send(p, s);
 	free(s);
 	for (;;) {
-		msg = pxmtest_recv(p, 60000);
+		msg = pxmtest_recv(p, 110000);	/* a loaded CI box is slow, not hung */
 		ck_assert_msg(msg != NULL, "no answer to %s", method);
 		if (json_integer_value(json_object_get(msg, "id")) == id &&
 		    json_object_get(msg, "method") == NULL)
