@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blast.h"
 #include "pve.h"
 
 const struct pxm_host *pve_host;
@@ -325,6 +326,8 @@ pve_init(const struct pxm_host *host, struct pxm_plugin *self)
 	if ((r = pve_door_register()) != PXM_OK)
 		return r;
 	if ((r = pve_task_provider_register()) != PXM_OK)
+		return r;
+	if ((r = pve_blast_register()) != PXM_OK)
 		return r;
 	return pve_undo_provider_register();
 }

@@ -1,0 +1,10 @@
+# blast/: the blast-radius op-classes, end to end: the real proximo binary
+# with the PVE plugin, over stdio, against proximo-sim profiles built for
+# each class (contrib/sim/profiles/blast-*.json).
+BLAST_TESTS = blast/check_blast_storage
+check_PROGRAMS += $(BLAST_TESTS)
+TESTS += $(BLAST_TESTS)
+noinst_HEADERS += blast/blasttest.h
+BLAST_LDADD = lib/libsimharness.la lib/libpxmtest.la $(LDADD)
+blast_check_blast_storage_SOURCES = blast/check_blast_storage.c blast/blasttest.c
+blast_check_blast_storage_LDADD = $(BLAST_LDADD)
