@@ -29,6 +29,35 @@ static const struct bl_op ops[] = {
 	/* 4: volume / content delete */
 	{ "content_delete", "DELETE", "/nodes/{node}/storage/{storage}/content/{volume}",
 	    bl_content_delete },
+	/* 10: migrate disk residency */
+	{ "migrate", "POST", "/nodes/{node}/qemu/{vmid}/migrate", bl_guest_migrate },
+	{ "migrate", "POST", "/nodes/{node}/lxc/{vmid}/migrate", bl_guest_migrate },
+	/* 11: guest destroy cascade */
+	{ "guest_destroy", "DELETE", "/nodes/{node}/qemu/{vmid}", bl_guest_destroy },
+	{ "guest_destroy", "DELETE", "/nodes/{node}/lxc/{vmid}", bl_guest_destroy },
+
+	/* Beyond the reference: node-wide and pool-wide bulk operations. */
+	{ "bulk_node", "POST", "/nodes/{node}/startall", bl_bulk_node },
+	{ "bulk_node", "POST", "/nodes/{node}/stopall", bl_bulk_node },
+	{ "bulk_node", "POST", "/nodes/{node}/migrateall", bl_bulk_node },
+	{ "vzdump_selection", "POST", "/nodes/{node}/vzdump", bl_vzdump },
+	{ "pool_delete", "DELETE", "/pools", bl_pool_delete },
+	{ "pool_delete", "DELETE", "/pools/{poolid}", bl_pool_delete },
+	{ "pool_members", "PUT", "/pools", bl_pool_update },
+	{ "pool_members", "PUT", "/pools/{poolid}", bl_pool_update },
+	/* backup coverage, replication targets, HA placement */
+	{ "backup_coverage", "PUT", "/cluster/backup/{id}", bl_backup_job },
+	{ "backup_coverage", "DELETE", "/cluster/backup/{id}", bl_backup_job },
+	{ "replication_target", "PUT", "/cluster/replication/{id}", bl_replication_job },
+	{ "replication_target", "DELETE", "/cluster/replication/{id}", bl_replication_job },
+	{ "ha_placement", "POST", "/cluster/ha/rules", bl_ha_rule },
+	{ "ha_placement", "PUT", "/cluster/ha/rules/{rule}", bl_ha_rule },
+	{ "ha_placement", "DELETE", "/cluster/ha/rules/{rule}", bl_ha_rule },
+	{ "ha_placement", "PUT", "/cluster/ha/groups/{group}", bl_ha_group },
+	{ "ha_placement", "DELETE", "/cluster/ha/groups/{group}", bl_ha_group },
+	{ "ha_membership", "POST", "/cluster/ha/resources", bl_ha_resource },
+	{ "ha_membership", "PUT", "/cluster/ha/resources/{sid}", bl_ha_resource },
+	{ "ha_membership", "DELETE", "/cluster/ha/resources/{sid}", bl_ha_resource },
 };
 
 int

@@ -51,6 +51,41 @@ json_t	*bl_get1(struct pxm_call *call, char *why, size_t whysz, const char *patt
 	    const char *fmt, ...);
 void	bl_req_free(struct bl_req *reqs, size_t n);
 
+/* ------------------------------------------------------------ facts */
+
+/* Cluster-wide lists many classes consult; fetched in one parallel batch
+ * together with a class's own reads. */
+#define BL_F_HA		(1u << 0)	/* /cluster/ha/resources */
+#define BL_F_HARULES	(1u << 1)	/* /cluster/ha/rules */
+#define BL_F_HAGROUPS	(1u << 2)	/* /cluster/ha/groups (PVE 8) */
+#define BL_F_REPL	(1u << 3)	/* /cluster/replication */
+#define BL_F_BACKUP	(1u << 4)	/* /cluster/backup */
+#define BL_F_STORAGE	(1u << 5)	/* /storage */
+#define BL_F_NODES	(1u << 6)	/* /cluster/resources?type=node */
+#define BL_F_ACL	(1u << 7)	/* /access/acl */
+#define BL_F_POOLS	(1u << 8)	/* /pools */
+#define BL_F_COUNT	9
+
+struct bl_facts {
+	struct bl_req	r[BL_F_COUNT];
+	unsigned	want;
+};
+
+/** Fetch the facts in `want` and the caller's own requests (extra, may be
+ *  NULL) in one parallel batch. */
+void	bl_facts_fetch(struct bl_facts *f, struct pxm_call *call, unsigned want,
+	    struct bl_req *extra, size_t nextra);
+/** The data of one fact (borrowed), or NULL when it was not read. */
+const json_t *bl_fact(const struct bl_facts *f, unsigned which);
+/** Like bl_fact, and a missing fact marks the plan incomplete, naming
+ *  what could not be assessed. */
+const json_t *bl_fact_need(const struct bl_facts *f, struct pxm_plan *plan, unsigned which,
+	    const char *what);
+void	bl_facts_free(struct bl_facts *f);
+/** A required read of the caller's own failed: mark incomplete (when
+ *  r->data is NULL) and return its data. */
+const json_t *bl_need(struct pxm_plan *plan, const struct bl_req *r, const char *what);
+
 /* ------------------------------------------------------------ guests */
 
 struct bl_guest {
@@ -59,6 +94,8 @@ struct bl_guest {
 	const char	*node;		/* borrowed from the resources row */
 	const char	*name;
 	const char	*status;
+	const char	*pool;		/* or NULL */
+	const char	*hastate;	/* or NULL */
 	int		template;
 	int		running;
 	json_t		*config;	/* owned; NULL when not loaded or unreadable */

@@ -165,6 +165,95 @@ bl_req_free(struct bl_req *reqs, size_t n)
 	}
 }
 
+/* ------------------------------------------------------------ facts */
+
+static const char *const fact_paths[BL_F_COUNT] = {
+	"/cluster/ha/resources", "/cluster/ha/rules", "/cluster/ha/groups",
+	"/cluster/replication", "/cluster/backup", "/storage", "/cluster/resources",
+	"/access/acl", "/pools",
+};
+
+static int
+fact_index(unsigned which)
+{
+	int i;
+
+	for (i = 0; i < BL_F_COUNT; i++)
+		if (which == (1u << i))
+			return i;
+	return -1;
+}
+
+void
+bl_facts_fetch(struct bl_facts *f, struct pxm_call *call, unsigned want, struct bl_req *extra,
+    size_t nextra)
+{
+	struct bl_req *all;
+	size_t n = 0, i;
+	int map[BL_F_COUNT];
+
+	memset(f, 0, sizeof *f);
+	f->want = want;
+	if ((all = calloc(BL_F_COUNT + nextra + 1, sizeof *all)) == NULL) {
+		for (i = 0; i < BL_F_COUNT; i++)
+			snprintf(f->r[i].error, sizeof f->r[i].error, "out of memory");
+		for (i = 0; i < nextra; i++)
+			snprintf(extra[i].error, sizeof extra[i].error, "out of memory");
+		return;
+	}
+	for (i = 0; i < BL_F_COUNT; i++) {
+		map[i] = -1;
+		if (!(want & (1u << i)))
+			continue;
+		bl_req_path(&all[n], fact_paths[i], NULL);
+		if ((1u << i) == BL_F_NODES)
+			all[n].params = json_pack("{s:s}", "type", "node");
+		map[i] = (int)n++;
+	}
+	for (i = 0; i < nextra; i++)
+		all[n + i] = extra[i];
+	bl_fetch(call, all, n + nextra);
+	for (i = 0; i < BL_F_COUNT; i++)
+		if (map[i] >= 0)
+			f->r[i] = all[map[i]];
+	for (i = 0; i < nextra; i++)
+		extra[i] = all[n + i];
+	free(all);
+}
+
+const json_t *
+bl_fact(const struct bl_facts *f, unsigned which)
+{
+	int i = fact_index(which);
+
+	return i < 0 ? NULL : f->r[i].data;
+}
+
+const json_t *
+bl_need(struct pxm_plan *plan, const struct bl_req *r, const char *what)
+{
+	if (r->data == NULL)
+		pve_host->plan_set_incomplete(plan, "could not read %s (GET %s): %s — its part of "
+		    "the blast radius is unknown", what, r->path[0] ? r->path : "?", r->error);
+	return r->data;
+}
+
+const json_t *
+bl_fact_need(const struct bl_facts *f, struct pxm_plan *plan, unsigned which, const char *what)
+{
+	int i = fact_index(which);
+
+	if (i < 0)
+		return NULL;
+	return bl_need(plan, &f->r[i], what);
+}
+
+void
+bl_facts_free(struct bl_facts *f)
+{
+	bl_req_free(f->r, BL_F_COUNT);
+}
+
 /* ------------------------------------------------------------ guests */
 
 static int
@@ -213,6 +302,8 @@ bl_cluster_load(struct bl_cluster *c, struct pxm_call *call, int configs, const 
 		g->node = json_string_value(json_object_get(row, "node"));
 		g->name = json_string_value(json_object_get(row, "name"));
 		g->status = json_string_value(json_object_get(row, "status"));
+		g->pool = json_string_value(json_object_get(row, "pool"));
+		g->hastate = json_string_value(json_object_get(row, "hastate"));
 		g->template = bl_truthy(json_object_get(row, "template"));
 		g->running = g->status && strcmp(g->status, "running") == 0;
 		c->n++;
@@ -347,6 +438,26 @@ bl_guest_row(const struct bl_guest *g)
 	if (g->node)
 		json_object_set_new(row, "node", json_string(g->node));
 	return row;
+}
+
+int
+bl_backup_selects(const json_t *job, const struct bl_guest *g)
+{
+	const char *node = json_string_value(json_object_get(job, "node"));
+	const char *pool = json_string_value(json_object_get(job, "pool"));
+	char id[32];
+	const char *pg;
+
+	if (node && g->node && strcmp(node, g->node) != 0)
+		return 0;
+	snprintf(id, sizeof id, "%lld", (long long)g->vmid);
+	if (bl_truthy(json_object_get(job, "all")))
+		return !bl_list_has(json_string_value(json_object_get(job, "exclude")), id);
+	if (pool) {
+		pg = g->pool;
+		return pg && strcmp(pg, pool) == 0;
+	}
+	return bl_list_has(json_string_value(json_object_get(job, "vmid")), id);
 }
 
 const char *

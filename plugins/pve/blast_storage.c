@@ -60,15 +60,6 @@ storage_reads(struct bl_req *r, const char *storage)
 	r[R_STRES].params = json_pack("{s:s}", "type", "storage");
 }
 
-/* A required read failed: say which, and mark the plan incomplete. */
-static void
-need(struct pxm_plan *plan, const struct bl_req *r, const char *what)
-{
-	if (r->data == NULL)
-		pve_host->plan_set_incomplete(plan, "could not read %s (GET %s): %s — its part of "
-		    "the blast radius is unknown", what, r->path, r->error);
-}
-
 static json_t *
 find_ha(const json_t *ha, const char *sid)
 {
@@ -456,10 +447,10 @@ storage_loss(struct pxm_plan *plan, struct pxm_call *call, const char *storage, 
 	bl_fetch(call, r, R_N);
 	if ((r_ = bl_cluster_load(&c, call, 1, NULL)) != PXM_OK)
 		goto out;
-	need(plan, &r[R_STORAGE], "the storage's configuration");
-	need(plan, &r[R_BACKUP], "the backup jobs");
-	need(plan, &r[R_REPL], "the replication jobs");
-	need(plan, &r[R_HA], "the HA resources");
+	bl_need(plan, &r[R_STORAGE], "the storage's configuration");
+	bl_need(plan, &r[R_BACKUP], "the backup jobs");
+	bl_need(plan, &r[R_REPL], "the replication jobs");
+	bl_need(plan, &r[R_HA], "the HA resources");
 	shared = bl_truthy(json_object_get(r[R_STORAGE].data, "shared"));
 	snprintf(where, sizeof where, "on storage %s", storage);
 	x.storage = storage;

@@ -1,10 +1,12 @@
 # blast/: the blast-radius op-classes, end to end: the real proximo binary
 # with the PVE plugin, over stdio, against proximo-sim profiles built for
 # each class (contrib/sim/profiles/blast-*.json).
-BLAST_TESTS = blast/check_blast_storage
+BLAST_TESTS = blast/check_blast_storage blast/check_blast_guest
 check_PROGRAMS += $(BLAST_TESTS)
 TESTS += $(BLAST_TESTS)
 noinst_HEADERS += blast/blasttest.h
 BLAST_LDADD = lib/libsimharness.la lib/libpxmtest.la $(LDADD)
 blast_check_blast_storage_SOURCES = blast/check_blast_storage.c blast/blasttest.c
 blast_check_blast_storage_LDADD = $(BLAST_LDADD)
+blast_check_blast_guest_SOURCES = blast/check_blast_guest.c blast/blasttest.c
+blast_check_blast_guest_LDADD = $(BLAST_LDADD)
