@@ -29,6 +29,8 @@ static const struct bl_op ops[] = {
 	/* 4: volume / content delete */
 	{ "content_delete", "DELETE", "/nodes/{node}/storage/{storage}/content/{volume}",
 	    bl_content_delete },
+	/* 5: ACL grant / revoke (shadow and widen) */
+	{ "acl", "PUT", "/access/acl", bl_acl_modify },
 	/* 10: migrate disk residency */
 	{ "migrate", "POST", "/nodes/{node}/qemu/{vmid}/migrate", bl_guest_migrate },
 	{ "migrate", "POST", "/nodes/{node}/lxc/{vmid}/migrate", bl_guest_migrate },

@@ -209,6 +209,8 @@ int	bl_truthy(const json_t *v);
 void	bl_add_unique(json_t *arr, const char *s);
 /** "a, b, c" from an array of strings (new malloc'd string). */
 char	*bl_join(const json_t *arr, const char *sep);
+/** Like bl_join, at most max items, then " (+N more)". */
+char	*bl_join_max(const json_t *arr, const char *sep, size_t max);
 
 /* ------------------------------------------------------------ classes */
 

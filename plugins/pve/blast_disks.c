@@ -452,3 +452,24 @@ bl_join(const json_t *arr, const char *sep)
 	}
 	return out;
 }
+
+char *
+bl_join_max(const json_t *arr, const char *sep, size_t max)
+{
+	json_t *head = json_array();
+	size_t i, n = json_array_size(arr);
+	char *s, *out;
+	size_t len;
+
+	for (i = 0; i < n && i < max; i++)
+		json_array_append(head, json_array_get(arr, i));
+	s = bl_join(head, sep);
+	json_decref(head);
+	if (s == NULL || n <= max)
+		return s;
+	len = strlen(s) + 32;
+	if ((out = malloc(len)) != NULL)
+		snprintf(out, len, "%s (+%zu more)", s, n - max);
+	free(s);
+	return out;
+}

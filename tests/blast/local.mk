@@ -1,7 +1,8 @@
 # blast/: the blast-radius op-classes, end to end: the real proximo binary
 # with the PVE plugin, over stdio, against proximo-sim profiles built for
 # each class (contrib/sim/profiles/blast-*.json).
-BLAST_TESTS = blast/check_blast_storage blast/check_blast_guest
+BLAST_TESTS = blast/check_blast_storage blast/check_blast_guest \
+	blast/check_blast_access
 check_PROGRAMS += $(BLAST_TESTS)
 TESTS += $(BLAST_TESTS)
 noinst_HEADERS += blast/blasttest.h
@@ -10,3 +11,5 @@ blast_check_blast_storage_SOURCES = blast/check_blast_storage.c blast/blasttest.
 blast_check_blast_storage_LDADD = $(BLAST_LDADD)
 blast_check_blast_guest_SOURCES = blast/check_blast_guest.c blast/blasttest.c
 blast_check_blast_guest_LDADD = $(BLAST_LDADD)
+blast_check_blast_access_SOURCES = blast/check_blast_access.c blast/blasttest.c
+blast_check_blast_access_LDADD = $(BLAST_LDADD)
