@@ -184,6 +184,8 @@ struct bl_tally {
  * were shown, and count its severity.
  */
 void	bl_emit(struct pxm_plan *plan, struct bl_tally *t, json_t *row);
+/** Add and count a row without a blast line (the caller wrote one). */
+void	bl_emit_quiet(struct pxm_plan *plan, struct bl_tally *t, json_t *row);
 /** "... and N more (see affected)" when lines were held back. */
 void	bl_tally_flush(struct pxm_plan *plan, struct bl_tally *t);
 

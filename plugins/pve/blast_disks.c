@@ -275,8 +275,12 @@ bl_emit(struct pxm_plan *plan, struct bl_tally *t, json_t *row)
 	const char *sev = json_string_value(json_object_get(row, "severity"));
 	int rk = bl_sev_rank(sev);
 
-	if (row == NULL)
+	if (row == NULL) {
+		/* never silently drop a victim */
+		pve_host->plan_set_incomplete(plan, "internal error: a blast-radius row could not be "
+		    "built (out of memory?)");
 		return;
+	}
 	t->rows++;
 	if (rk >= 4)
 		t->high++;
@@ -292,6 +296,26 @@ bl_emit(struct pxm_plan *plan, struct bl_tally *t, json_t *row)
 	} else {
 		t->hidden++;
 	}
+	pve_host->plan_add_affected_new(plan, row);
+}
+
+void
+bl_emit_quiet(struct pxm_plan *plan, struct bl_tally *t, json_t *row)
+{
+	int rk = bl_sev_rank(json_string_value(json_object_get(row, "severity")));
+
+	if (row == NULL) {
+		pve_host->plan_set_incomplete(plan, "internal error: a blast-radius row could not be "
+		    "built (out of memory?)");
+		return;
+	}
+	t->rows++;
+	if (rk >= 4)
+		t->high++;
+	else if (rk == 3)
+		t->medium++;
+	else if (rk == 2)
+		t->low++;
 	pve_host->plan_add_affected_new(plan, row);
 }
 

@@ -2,7 +2,7 @@
 # with the PVE plugin, over stdio, against proximo-sim profiles built for
 # each class (contrib/sim/profiles/blast-*.json).
 BLAST_TESTS = blast/check_blast_storage blast/check_blast_guest \
-	blast/check_blast_access
+	blast/check_blast_access blast/check_blast_firewall
 check_PROGRAMS += $(BLAST_TESTS)
 TESTS += $(BLAST_TESTS)
 noinst_HEADERS += blast/blasttest.h
@@ -13,3 +13,5 @@ blast_check_blast_guest_SOURCES = blast/check_blast_guest.c blast/blasttest.c
 blast_check_blast_guest_LDADD = $(BLAST_LDADD)
 blast_check_blast_access_SOURCES = blast/check_blast_access.c blast/blasttest.c
 blast_check_blast_access_LDADD = $(BLAST_LDADD)
+blast_check_blast_firewall_SOURCES = blast/check_blast_firewall.c blast/blasttest.c
+blast_check_blast_firewall_LDADD = $(BLAST_LDADD)
