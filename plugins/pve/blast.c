@@ -63,6 +63,11 @@ static const struct bl_op ops[] = {
 	{ "firewall_names", "DELETE", "/cluster/firewall/aliases/{name}", bl_fw_set_ref },
 	{ "firewall_names", "PUT", "/cluster/firewall/aliases/{name}", bl_fw_set_ref },
 	{ "firewall_names", "DELETE", "/cluster/firewall/groups/{group}", bl_fw_set_ref },
+	/* 7: network apply lockout; 9: bridge attachment (staged edits) */
+	{ "network_apply", "PUT", "/nodes/{node}/network", bl_net_apply },
+	{ "bridge_attachment", "PUT", "/nodes/{node}/network/{iface}", bl_net_iface },
+	{ "bridge_attachment", "DELETE", "/nodes/{node}/network/{iface}", bl_net_iface },
+	{ "bridge_attachment", "DELETE", "/cluster/sdn/vnets/{vnet}", bl_sdn_vnet_delete },
 	/* 10: migrate disk residency */
 	{ "migrate", "POST", "/nodes/{node}/qemu/{vmid}/migrate", bl_guest_migrate },
 	{ "migrate", "POST", "/nodes/{node}/lxc/{vmid}/migrate", bl_guest_migrate },

@@ -2,7 +2,8 @@
 # with the PVE plugin, over stdio, against proximo-sim profiles built for
 # each class (contrib/sim/profiles/blast-*.json).
 BLAST_TESTS = blast/check_blast_storage blast/check_blast_guest \
-	blast/check_blast_access blast/check_blast_firewall
+	blast/check_blast_access blast/check_blast_firewall \
+	blast/check_blast_network
 check_PROGRAMS += $(BLAST_TESTS)
 TESTS += $(BLAST_TESTS)
 noinst_HEADERS += blast/blasttest.h
@@ -15,3 +16,5 @@ blast_check_blast_access_SOURCES = blast/check_blast_access.c blast/blasttest.c
 blast_check_blast_access_LDADD = $(BLAST_LDADD)
 blast_check_blast_firewall_SOURCES = blast/check_blast_firewall.c blast/blasttest.c
 blast_check_blast_firewall_LDADD = $(BLAST_LDADD)
+blast_check_blast_network_SOURCES = blast/check_blast_network.c blast/blasttest.c
+blast_check_blast_network_LDADD = $(BLAST_LDADD)
