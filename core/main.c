@@ -21,6 +21,10 @@ pxm_cli_usage(FILE *f)
 	    "       proximo plugins [--json]     installed plugins: loaded or refused, and why\n"
 	    "       proximo tools [--json]       the tools this server serves, with their kinds\n"
 	    "       proximo audit verify|log|checkpoint ...   the tamper-evident ledger\n"
+	    "       proximo doctor [--product pve|pbs|pmg] [--json] [--receipt]\n"
+	    "                                    read-only preflight: reachability, TLS, what\n"
+	    "                                    the token can do, exec, ledger (exit 1: cannot\n"
+	    "                                    reach or authenticate)\n"
 	    "       proximo --version\n"
 	    "       proximo --help\n"
 	    "\n"
@@ -58,6 +62,8 @@ main(int argc, char **argv)
 		return pxm_cli_tools(argc - 1, argv + 1);
 	if (strcmp(verb, "audit") == 0)
 		return pxm_cli_audit(argc - 1, argv + 1);
+	if (strcmp(verb, "doctor") == 0)
+		return pxm_cli_doctor(argc - 1, argv + 1);
 	fprintf(stderr, "proximo: unknown command '%s'\n", verb);
 	pxm_cli_usage(stderr);
 	return PXM_EXIT_USAGE;

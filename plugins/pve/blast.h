@@ -32,6 +32,7 @@ struct bl_req {
 	char		path[1024];	/* encoded, below the base URL */
 	json_t		*params;	/* query (owned), or NULL */
 	uint32_t	flags;		/* PXM_HTTP_* */
+	uint32_t	timeout_ms;	/* 0: the endpoint's */
 	json_t		*data;		/* the answer's data (owned), or NULL */
 	long		status;		/* HTTP status, 0 when none arrived */
 	char		error[320];	/* why there is no data */

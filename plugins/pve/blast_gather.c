@@ -92,6 +92,7 @@ bl_fetch(struct pxm_call *call, struct bl_req *reqs, size_t n)
 			q[m].path = r->path;
 			q[m].params = r->params;
 			q[m].flags = r->flags;
+			q[m].timeout_ms = r->timeout_ms;
 			map[m++] = i + k;
 		}
 		if (m == 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "blast.h"
+#include "diagnose.h"
 #include "pve.h"
 
 const struct pxm_host *pve_host;
@@ -328,6 +329,8 @@ pve_init(const struct pxm_host *host, struct pxm_plugin *self)
 	if ((r = pve_task_provider_register()) != PXM_OK)
 		return r;
 	if ((r = pve_blast_register()) != PXM_OK)
+		return r;
+	if ((r = pve_diagnose_register()) != PXM_OK)
 		return r;
 	return pve_undo_provider_register();
 }

@@ -3,7 +3,7 @@
 # each class (contrib/sim/profiles/blast-*.json).
 BLAST_TESTS = blast/check_blast_storage blast/check_blast_guest \
 	blast/check_blast_access blast/check_blast_firewall \
-	blast/check_blast_network
+	blast/check_blast_network blast/check_diagnose blast/check_diagnose_probes
 check_PROGRAMS += $(BLAST_TESTS)
 TESTS += $(BLAST_TESTS)
 noinst_HEADERS += blast/blasttest.h
@@ -18,3 +18,10 @@ blast_check_blast_firewall_SOURCES = blast/check_blast_firewall.c blast/blasttes
 blast_check_blast_firewall_LDADD = $(BLAST_LDADD)
 blast_check_blast_network_SOURCES = blast/check_blast_network.c blast/blasttest.c
 blast_check_blast_network_LDADD = $(BLAST_LDADD)
+blast_check_diagnose_SOURCES = blast/check_diagnose.c blast/blasttest.c
+blast_check_diagnose_LDADD = $(BLAST_LDADD)
+# The battery's contract is pure (Jansson only): compiled straight in.
+blast_check_diagnose_probes_SOURCES = blast/check_diagnose_probes.c \
+	$(top_srcdir)/plugins/pve/diagnose_probes.c
+blast_check_diagnose_probes_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/pve
+blast_check_diagnose_probes_LDADD = $(LDADD)
