@@ -155,6 +155,10 @@ const char *bl_boot_slot(char *buf, size_t size, const json_t *config, const cha
 /** Human size ("64.0 GiB"). */
 const char *bl_bytes(char *buf, size_t size, long long bytes);
 
+/** 1 when one of the guest's disks (CD-ROMs aside) is on the storage:
+ *  the cheap test before building a row. */
+int	bl_guest_uses_storage(const struct bl_guest *g, const char *storage);
+
 /** Which of a guest's storage-backed disks a predicate selects. */
 typedef int bl_disk_pred(const char *slot, const char *storage, const char *volid, void *arg);
 

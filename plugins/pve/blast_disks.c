@@ -179,6 +179,22 @@ bl_bytes(char *buf, size_t size, long long bytes)
 	return buf;
 }
 
+int
+bl_guest_uses_storage(const struct bl_guest *g, const char *storage)
+{
+	size_t n = strlen(storage);
+	const char *k, *v;
+	json_t *val;
+
+	json_object_foreach(g->config, k, val) {
+		if ((v = json_string_value(val)) == NULL || strncmp(v, storage, n) != 0 ||
+		    v[n] != ':' || !bl_disk_key(k) || bl_is_cdrom(v))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
 json_t *
 bl_disk_loss_row(const struct bl_guest *g, bl_disk_pred *pred, void *arg, const char *where,
     int *wont_boot)

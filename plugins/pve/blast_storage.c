@@ -150,7 +150,8 @@ guests_losing(struct pxm_plan *plan, struct bl_tally *t, const struct bl_cluster
 			continue;
 		if (x->allowed && in_set(x->allowed, g->node))
 			continue;
-		if ((row = bl_disk_loss_row(g, on_storage, (void *)x->storage, x->where, &wont)) == NULL)
+		if (!bl_guest_uses_storage(g, x->storage) ||
+		    (row = bl_disk_loss_row(g, on_storage, (void *)x->storage, x->where, &wont)) == NULL)
 			continue;
 		if (x->allowed) {
 			snprintf(eff, sizeof eff, "STRANDED on %s — storage %s will no longer be "
@@ -407,13 +408,8 @@ consumers(struct pxm_plan *plan, const struct bl_cluster *c, const char *storage
 	struct { char s[2048]; size_t o; } b = { "", 0 };
 
 	for (i = 0; i < c->n; i++) {
-		int w;
-		json_t *row;
-
-		if (c->g[i].config == NULL ||
-		    (row = bl_disk_loss_row(&c->g[i], on_storage, (void *)storage, "", &w)) == NULL)
+		if (c->g[i].config == NULL || !bl_guest_uses_storage(&c->g[i], storage))
 			continue;
-		json_decref(row);
 		nguests++;
 		node = c->g[i].node ? c->g[i].node : "?";
 		cnt = json_object_get(per, node);
@@ -463,17 +459,12 @@ storage_loss(struct pxm_plan *plan, struct pxm_call *call, const char *storage, 
 		backup_jobs_to(plan, &t, r[R_BACKUP].data, storage, verb);
 	{
 		/* every guest with a disk on the storage, wherever it runs */
-		json_t *users = json_array(), *row;
+		json_t *users = json_array();
 		size_t i;
-		int w;
 
-		for (i = 0; i < c.n; i++) {
-			if (c.g[i].config == NULL ||
-			    (row = bl_disk_loss_row(&c.g[i], on_storage, (void *)storage, "", &w)) == NULL)
-				continue;
-			json_decref(row);
-			json_array_append_new(users, json_integer(c.g[i].vmid));
-		}
+		for (i = 0; i < c.n; i++)
+			if (c.g[i].config && bl_guest_uses_storage(&c.g[i], storage))
+				json_array_append_new(users, json_integer(c.g[i].vmid));
 		replication_of(plan, &t, r[R_REPL].data, hit, users, allowed);
 		json_decref(users);
 	}

@@ -281,6 +281,35 @@ START_TEST(test_exec_and_ledger)
 }
 END_TEST
 
+START_TEST(test_other_products)
+{
+	char e_url[400], e_tok[400], e_fp[200], *out = NULL;
+	char *argv[] = { getenv("PXM_PROXIMO"), (char *)"doctor", (char *)"--product",
+	    (char *)"pbs", (char *)"--json", NULL };
+	const char *env[] = { e_url, e_tok, e_fp, "PROXIMO_ENV_FILE=/dev/null", "PROXIMO_PLUGINS=",
+	    NULL, NULL };
+	char e_plug[800];
+	json_t *rep;
+
+	snprintf(e_url, sizeof e_url, "PROXIMO_PBS_BASE_URL=%s", sim->pbs_url);
+	snprintf(e_tok, sizeof e_tok, "PROXIMO_PBS_TOKEN_PATH=%s", sim->pbs_token_file);
+	snprintf(e_fp, sizeof e_fp, "PROXIMO_PBS_FINGERPRINT=%s", sim->fingerprint);
+	snprintf(e_plug, sizeof e_plug, "PROXIMO_PLUGIN_DIR=%s/plugins/staged",
+	    getenv("PXM_TOP_BUILDDIR"));
+	env[5] = e_plug;
+	/* reachable and authenticated through the core alone; no capability
+	 * map for PBS is installed, and the report says so */
+	ck_assert_int_eq(pxmtest_run(argv, env, &out, NULL), 0);
+	rep = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert(json_is_true(json_object_get(rep, "authenticated")));
+	ck_assert(has_flag(rep, "no pbs plugin with a capability map"));
+	ck_assert(json_is_false(json_object_get(rep, "complete")));
+	json_decref(rep);
+	free(out);
+}
+END_TEST
+
 /* ------------------------------------------------ token-aware surface */
 
 static json_t *
@@ -386,6 +415,7 @@ suite(void)
 	tcase_add_test(tc, test_broken_token_and_wrong_pin);
 	tcase_add_test(tc, test_receipt_removes_names_and_addresses);
 	tcase_add_test(tc, test_exec_and_ledger);
+	tcase_add_test(tc, test_other_products);
 	tcase_add_test(tc, test_tools_the_token_cannot_use_are_marked);
 	suite_add_tcase(s, tc);
 	return s;
