@@ -242,7 +242,7 @@ doctor_read(json_t **out, struct pxm_error *err, struct pxm_call *call, const js
     void *payload)
 {
 	struct bl_req r[3];
-	json_t *flags = json_array(), *token = NULL, *v;
+	json_t *flags, *token = NULL, *v;
 	const char *tid = json_string_value(json_object_get(args, "token_id"));
 	int complete = 1, reachable, quick = json_is_true(json_object_get(args, "permissions_only"));
 	size_t i;
@@ -261,6 +261,7 @@ doctor_read(json_t **out, struct pxm_error *err, struct pxm_call *call, const js
 		bl_req_free(r, 3);
 		return *out ? PXM_OK : PXM_E_NOMEM;
 	}
+	flags = json_array();
 	bl_req_path(&r[0], "/version", NULL);
 	bl_req_path(&r[1], "/access/permissions", NULL);
 	bl_req_path(&r[2], "/access/roles", NULL);

@@ -42,7 +42,7 @@ bt_proximo(struct bt *t, const char *const *extra_env)
 		env[n++] = extra_env[i];
 	env[n] = NULL;
 	if (t->running)
-		pxmtest_finish(&t->proc);
+		bt_finish(t);
 	pxmtest_spawn(&t->proc, argv, env);
 	t->running = 1;
 	init = pxmtest_initialize(&t->proc, NULL);
@@ -74,16 +74,44 @@ bt_start(struct bt *t, const char *profile, const char *const *sim_args,
 	ck_assert_int_eq(pxm_sim_requests_clear(t->sim), 0);
 }
 
+/* Stop proximo; 0, or its exit status with its stderr in *err (new). */
+static int
+finish_quiet(struct bt *t, char **err)
+{
+	int rc;
+
+	*err = NULL;
+	if (!t->running)
+		return 0;
+	t->running = 0;
+	if ((rc = pxmtest_finish(&t->proc)) != 0)
+		*err = pxmtest_stderr(&t->proc);
+	return rc;
+}
+
+void
+bt_finish(struct bt *t)
+{
+	char *err;
+	int rc = finish_quiet(t, &err);
+
+	/* proximo must leave cleanly: a sanitizer or a crash says otherwise */
+	ck_assert_msg(rc == 0, "proximo exited with %d; its stderr:\n%s", rc, err ? err : "");
+	free(err);
+}
+
 void
 bt_stop(struct bt *t)
 {
-	if (t->running)
-		pxmtest_finish(&t->proc);
-	t->running = 0;
+	char *err;
+	int rc = finish_quiet(t, &err);
+
 	if (t->sim)
 		pxm_sim_stop(t->sim);
 	t->sim = NULL;
 	pxmtest_rmrf(t->dir);
+	ck_assert_msg(rc == 0, "proximo exited with %d; its stderr:\n%s", rc, err ? err : "");
+	free(err);
 }
 
 json_t *

@@ -30,6 +30,9 @@ void	bt_start(struct bt *t, const char *profile, const char *const *sim_args,
 /** Start (another) proximo against the running simulator. */
 void	bt_proximo(struct bt *t, const char *const *extra_env);
 void	bt_stop(struct bt *t);
+/** Stop proximo and fail the test unless it exited 0 (sanitizers report
+ *  through the exit status). */
+void	bt_finish(struct bt *t);
 
 /** tools/call; returns structuredContent (new).  Fails the test when the
  *  call was a protocol error; tool errors come back as {"isError": true,

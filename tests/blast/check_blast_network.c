@@ -77,8 +77,13 @@ START_TEST(test_apply_touching_the_management_chain)
 
 	/* the management bridge itself loses the address */
 	stage("vmbr0", "cidr", "10.50.0.99/24");
-	ck_assert_int_eq(pxm_sim_state_put(t.sim, "/pve/nodes/pve1/network_pending/vmbr0/address",
-	    json_string("10.50.0.99")), 0);
+	{
+		json_t *addr = json_string("10.50.0.99");
+
+		ck_assert_int_eq(pxm_sim_state_put(t.sim,
+		    "/pve/nodes/pve1/network_pending/vmbr0/address", addr), 0);
+		json_decref(addr);
+	}
 	p = apply();
 	r = bt_row(p, "node");
 	bt_assert(p, r && bt_effect_has(r, "no interface holds the management address"));

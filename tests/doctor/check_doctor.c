@@ -269,7 +269,7 @@ START_TEST(test_exec_and_ledger)
 	init = pxmtest_initialize(&p, NULL);
 	json_decref(init);
 	json_decref(pxmtest_call(&p, "pve_version", NULL));
-	pxmtest_finish(&p);
+	ck_assert_int_eq(pxmtest_finish(&p), 0);
 	ck_assert_int_eq(doctor(&rep, NULL, TOK_RO, NULL, "PROXIMO_CT_ALLOWLIST=*",
 	    "PROXIMO_ENABLE_EXEC=yes", "--json", NULL), 0);
 	l = json_object_get(rep, "ledger");
@@ -380,7 +380,7 @@ START_TEST(test_tools_the_token_cannot_use_are_marked)
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(plan,
 	    "token"), "missing"), 0)), "VM.Allocate");
 	json_decref(res);
-	pxmtest_finish(&p);
+	ck_assert_int_eq(pxmtest_finish(&p), 0);
 
 	/* the admin token: nothing marked; and the feature can be turned off */
 	pxmtest_write_file(tokfile, TOK_ADMIN, 0600);
@@ -390,7 +390,7 @@ START_TEST(test_tools_the_token_cannot_use_are_marked)
 	list = list_all(&p);
 	ck_assert_ptr_null(json_object_get(tool_entry(list, "pve_delete_guest"), "_meta"));
 	json_decref(list);
-	pxmtest_finish(&p);
+	ck_assert_int_eq(pxmtest_finish(&p), 0);
 	pxmtest_write_file(tokfile, TOK_RO, 0600);
 	pxmtest_spawn(&p, argv, env_for(NULL, "PROXIMO_TOKEN_AWARE=0", NULL));
 	init = pxmtest_initialize(&p, NULL);
@@ -398,7 +398,7 @@ START_TEST(test_tools_the_token_cannot_use_are_marked)
 	list = list_all(&p);
 	ck_assert_ptr_null(json_object_get(tool_entry(list, "pve_delete_guest"), "_meta"));
 	json_decref(list);
-	pxmtest_finish(&p);
+	ck_assert_int_eq(pxmtest_finish(&p), 0);
 }
 END_TEST
 
