@@ -550,6 +550,9 @@ bl_ha_resource(struct pxm_error *err, struct pxm_call *call, const struct pxm_ef
 	bl_cluster_incomplete(plan, &c);
 	if (t.high)
 		pve_host->plan_raise_risk(plan, PXM_RISK_HIGH, "a running guest is stopped by HA");
+	if (strcmp(eff->method, "POST") == 0 && strcmp(state, "stopped") == 0)
+		pve_host->plan_raise_risk(plan, PXM_RISK_HIGH, "an HA resource added with "
+		    "state=stopped: the HA stack enforces it stopped from now on");
 	bl_cluster_free(&c);
 	bl_facts_free(&f);
 	return PXM_OK;

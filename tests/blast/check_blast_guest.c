@@ -280,6 +280,12 @@ START_TEST(test_ha_placement)
 	bt_assert(p, row_with(p, "qemu/304", "STOPS"));
 	bt_assert(p, strcmp(bt_str(p, "risk"), "high") == 0);
 	json_decref(p);
+	/* the reference: an HA resource added with state=stopped is HIGH */
+	p = bt_plan(&t, "pve_ha_resource_add", json_pack("{s:s, s:s}", "sid", "vm:303", "state",
+	    "stopped"));
+	bt_assert(p, strcmp(bt_str(p, "risk"), "high") == 0);
+	bt_assert(p, bt_has(p, "risk_reasons", "state=stopped"));
+	json_decref(p);
 }
 END_TEST
 
