@@ -24,6 +24,10 @@ pxm_cli_usage(FILE *f)
 	    "       proximo tools [--json]       the tools this server serves, with their kinds\n"
 	    "       proximo audit verify|log|checkpoint ...   the tamper-evident ledger\n"
 	    "       proximo demo [vmid [storage]]  a scripted walk through plan/confirm/undo/ledger\n"
+	    "       proximo doctor [--product pve|pbs|pmg] [--json] [--receipt]\n"
+	    "                                    read-only preflight: reachability, TLS, what\n"
+	    "                                    the token can do, exec, ledger (exit 1: cannot\n"
+	    "                                    reach or authenticate)\n"
 	    "       proximo --version\n"
 	    "       proximo --help\n"
 	    "\n"
@@ -66,6 +70,8 @@ main(int argc, char **argv)
 		return pxm_cli_demo(argc - 1, argv + 1);
 	if (strcmp(verb, "audit") == 0)
 		return pxm_cli_audit(argc - 1, argv + 1);
+	if (strcmp(verb, "doctor") == 0)
+		return pxm_cli_doctor(argc - 1, argv + 1);
 	fprintf(stderr, "proximo: unknown command '%s'\n", verb);
 	pxm_cli_usage(stderr);
 	return PXM_EXIT_USAGE;

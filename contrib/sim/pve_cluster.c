@@ -965,21 +965,109 @@ net_pending(json_t *n)
 	return pend;
 }
 
+/* One interface as /etc/network/interfaces holds it (a PVE-like stanza). */
+static void
+net_stanza(FILE *f, const char *name, json_t *i)
+{
+	static const char *const keys[][2] = {
+		{ "cidr", "address" }, { "gateway", "gateway" }, { "cidr6", "address" },
+		{ "gateway6", "gateway" }, { "bridge_ports", "bridge-ports" },
+		{ "bridge_stp", "bridge-stp" }, { "bridge_fd", "bridge-fd" },
+		{ "bridge_vlan_aware", "bridge-vlan-aware" }, { "slaves", "bond-slaves" },
+		{ "bond_mode", "bond-mode" }, { "vlan-raw-device", "vlan-raw-device" },
+		{ "vlan-id", "vlan-id" }, { "mtu", "mtu" },
+	};
+	const char *method = json_string_value(json_object_get(i, "method"));
+	json_t *v;
+	size_t k;
+
+	if (sim_json_truthy(json_object_get(i, "autostart")))
+		fprintf(f, "auto %s\n", name);
+	fprintf(f, "iface %s inet %s\n", name, method ? method : "manual");
+	for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		if ((v = json_object_get(i, keys[k][0])) == NULL || json_is_null(v))
+			continue;
+		if (json_is_string(v))
+			fprintf(f, "\t%s %s\n", keys[k][1], json_string_value(v));
+		else if (json_is_integer(v))
+			fprintf(f, "\t%s %lld\n", keys[k][1], (long long)json_integer_value(v));
+	}
+	/* an address without a cidr */
+	if (json_object_get(i, "cidr") == NULL && json_string_value(json_object_get(i, "address")))
+		fprintf(f, "\taddress %s\n", json_string_value(json_object_get(i, "address")));
+	fprintf(f, "\n");
+}
+
+static char *
+net_text(json_t *ifaces, const char *name)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *i = json_object_get(ifaces, name);
+
+	if (f == NULL)
+		return NULL;
+	if (i)
+		net_stanza(f, name, i);
+	fclose(f);
+	return buf;
+}
+
+/* Prefix every line of text with c. */
+static void
+net_lines(FILE *out, char c, const char *text)
+{
+	const char *p = text, *e;
+
+	while (p && *p) {
+		e = strchr(p, '\n');
+		fprintf(out, "%c%.*s\n", c, e ? (int)(e - p) : (int)strlen(p), p);
+		p = e ? e + 1 : NULL;
+	}
+}
+
+/* The pending changes as PVE reports them: a unified diff of
+ * /etc/network/interfaces against interfaces.new, one hunk per changed
+ * stanza with its unchanged neighbours as context. */
 static char *
 net_diff(json_t *n)
 {
 	json_t *pend = json_object_get(n, "network_pending"), *cur = json_object_get(n, "network");
-	char *a, *b, *out = NULL;
+	json_t *names;
+	char *out = NULL, *a, *b;
+	size_t len = 0, i;
+	const char *k;
+	json_t *v;
+	FILE *f;
 
 	if (!json_is_object(pend) || json_equal(pend, cur))
 		return NULL;
-	a = json_dumps(cur, JSON_SORT_KEYS | JSON_INDENT(1));
-	b = json_dumps(pend, JSON_SORT_KEYS | JSON_INDENT(1));
-	if (asprintf(&out, "--- /etc/network/interfaces\n+++ /etc/network/interfaces.new\n"
-	    "-%s\n+%s\n", a ? a : "", b ? b : "") < 0)
-		out = NULL;
-	free(a);
-	free(b);
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	names = json_object();
+	json_object_foreach(cur, k, v)
+		json_object_set_new(names, k, json_true());
+	json_object_foreach(pend, k, v)
+		json_object_set_new(names, k, json_true());
+	fprintf(f, "--- /etc/network/interfaces\n+++ /etc/network/interfaces.new\n");
+	i = 0;
+	json_object_foreach(names, k, v) {
+		a = net_text(cur, k);
+		b = net_text(pend, k);
+		if (a && b && strcmp(a, b) == 0) {
+			net_lines(f, ' ', a);
+		} else {
+			fprintf(f, "@@ -%zu +%zu @@\n", i + 1, i + 1);
+			net_lines(f, '-', a ? a : "");
+			net_lines(f, '+', b ? b : "");
+		}
+		free(a);
+		free(b);
+		i++;
+	}
+	json_decref(names);
+	fclose(f);
 	return out;
 }
 

@@ -53,6 +53,8 @@ pxm_cli_serve(int argc, char **argv)
 		fprintf(stderr, "proximo: %s\n", err.text[0] ? err.text : pxm_strerror(r));
 		goto out;
 	}
+	/* Before anything is listed: mark what the configured token cannot use. */
+	pxm_token_surface_apply(rt);
 	memset(&opt, 0, sizeof opt);
 	opt.in_fd = STDIN_FILENO;
 	opt.out_fd = STDOUT_FILENO;

@@ -194,12 +194,18 @@ build_plan(struct pxm_error *err, struct pxm_runtime *rt, struct pxm_call *call,
 }
 
 static json_t *
-plan_result(const struct pxm_plan *plan, int consent_on)
+plan_result(const struct pxm_tool_def *def, const struct pxm_plan *plan, int consent_on)
 {
 	json_t *p = pxm_plan_to_json(plan);
 	char cid[17];
 
 	json_object_set_new(p, "status", json_string("plan"));
+	/* Token-aware surface: say what is missing before anything is tried. */
+	if (def->token_missing)
+		json_object_set_new(p, "token", json_pack("{s:b, s:O, s:s}", "usable", 0, "missing",
+		    def->token_missing, "note", "the configured API token holds none of these "
+		    "privileges on any path: Proxmox will refuse this call (HTTP 403). `proximo "
+		    "doctor` shows the exact grant."));
 	if (consent_on) {
 		pxm_gate_consent_id(cid, plan);
 		json_object_set_new(p, "consent_id", json_string(cid));
@@ -281,7 +287,7 @@ run_mutation(json_t **result, struct pxm_runtime *rt, struct pxm_mcp_server *srv
 			    def->name, err.text);
 		goto out;
 	}
-	fresh = plan_result(plan, consent_on);
+	fresh = plan_result(def, plan, consent_on);
 	detail = pxm_plan_ledger_detail(plan);
 	if (confirm)
 		json_object_set_new(detail, "confirm", json_true());

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,7 @@ tool_def_free(struct pxm_tool_def *d)
 	free(d->path);
 	free(d->target_tmpl);
 	free(d->change_tmpl);
+	json_decref(d->token_missing);
 	free(d);
 }
 
@@ -261,6 +263,28 @@ build_listing(struct pxm_tool_def *d)
 	    "annotations", ann);
 	if (t == NULL)
 		return PXM_E_NOMEM;
+	if (d->token_missing) {
+		/* The configured token cannot use it: say so where agents look. */
+		char *list = NULL, *desc = NULL;
+		size_t i, len = 1;
+		json_t *v;
+
+		json_array_foreach(d->token_missing, i, v)
+			len += strlen(json_string_value(v) ? json_string_value(v) : "") + 4;
+		if ((list = calloc(1, len)) != NULL)
+			json_array_foreach(d->token_missing, i, v) {
+				if (i)
+					strcat(list, " or ");
+				strcat(list, json_string_value(v) ? json_string_value(v) : "");
+			}
+		if (list && asprintf(&desc, "%s [TOKEN CANNOT USE: the configured API token lacks %s; "
+		    "`proximo doctor` shows the grant]", d->description, list) > 0)
+			json_object_set_new(t, "description", json_string(desc));
+		free(desc);
+		free(list);
+		json_object_set_new(t, "_meta", json_pack("{s:{s:b, s:O}}", "proximo/token",
+		    "usable", 0, "missing", d->token_missing));
+	}
 	if (d->title)
 		json_object_set_new(t, "title", json_string(d->title));
 	if (d->output_schema)
@@ -271,6 +295,20 @@ build_listing(struct pxm_tool_def *d)
 		return PXM_E_NOMEM;
 	d->listing_len = strlen(d->listing);
 	return PXM_OK;
+}
+
+int
+pxm_registry_mark_token(struct pxm_registry *reg, const char *name, const json_t *missing)
+{
+	struct pxm_tool_def *d = (struct pxm_tool_def *)pxm_registry_find(reg, name);
+
+	if (d == NULL)
+		return PXM_E_NOTFOUND;
+	json_decref(d->token_missing);
+	d->token_missing = missing ? json_deep_copy(missing) : NULL;
+	free(d->listing);
+	d->listing = NULL;
+	return build_listing(d);
 }
 
 static int

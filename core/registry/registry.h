@@ -55,6 +55,10 @@ struct pxm_tool_def {
 	struct pxm_endpoint *endpoint;
 
 	struct pxm_plugin *owner;	/* NULL for core tools */
+
+	/* Token-aware surface: the privileges the configured token lacks for
+	 * this tool (array), or NULL when it is usable or was not checked. */
+	json_t		*token_missing;
 };
 
 struct pxm_classifier_def {
@@ -115,6 +119,15 @@ const struct pxm_task_provider *pxm_registry_task_provider(const struct pxm_regi
 int	pxm_tool_core_arg(const struct pxm_tool_def *def, const char *name);
 /** The arguments without the core's own (new reference). */
 json_t	*pxm_tool_plugin_args(const struct pxm_tool_def *def, const json_t *args);
+
+/**
+ * Mark a tool the configured API token cannot use (it holds none of the
+ * tool's privileges anywhere): its tools/list entry gets a description
+ * suffix and a "_meta" annotation ({"proximo/token": {"usable": false,
+ * "missing": [...]}}), and its plans say what is missing.  `missing` is
+ * borrowed; NULL clears the mark.  Only before a server lists the tools.
+ */
+int	pxm_registry_mark_token(struct pxm_registry *reg, const char *name, const json_t *missing);
 
 /** Counts per surface: {"proximo": 3, "pve": 120}. New reference. */
 json_t	*pxm_registry_counts(const struct pxm_registry *reg);

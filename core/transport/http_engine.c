@@ -382,7 +382,7 @@ parse_answer(struct pxm_xfer *x, const struct pxm_http_auth *auth)
 	if (x->body_in.len > 0)
 		root = json_loadb(x->body_in.data, x->body_in.len, JSON_DECODE_ANY, &je);
 	if (json_is_object(root)) {
-		v = json_object_get(root, "data");
+		v = (x->flags & PXM_HTTP_WHOLE_ANSWER) ? NULL : json_object_get(root, "data");
 		resp->data = json_incref(v ? v : root);
 		if (json_is_object(v = json_object_get(root, "errors")))
 			resp->errors = json_incref(v);

@@ -375,6 +375,11 @@ struct pxm_task_provider {
 /* ------------------------------------------------------------- transports */
 
 #define PXM_HTTP_NO_RETRY	(1u << 0)	/* GETs are retried once on a connection failure */
+/* data is the whole answer object ({"data": ..., "changes": ...}), for
+ * the few PVE reads whose extra members matter (a network list's pending
+ * "changes" diff).  A host that predates the flag ignores it: check that
+ * the answer has a "data" member before relying on it. */
+#define PXM_HTTP_WHOLE_ANSWER	(1u << 1)
 
 struct pxm_http_request {
 	uint32_t	size;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blast.h"
+#include "diagnose.h"
 #include "pve.h"
 
 const struct pxm_host *pve_host;
@@ -310,6 +312,10 @@ pve_init(const struct pxm_host *host, struct pxm_plugin *self)
 	if ((r = pve_door_register()) != PXM_OK)
 		return r;
 	if ((r = pve_task_provider_register()) != PXM_OK)
+		return r;
+	if ((r = pve_blast_register()) != PXM_OK)
+		return r;
+	if ((r = pve_diagnose_register()) != PXM_OK)
 		return r;
 	return pve_undo_provider_register();
 }
