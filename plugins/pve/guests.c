@@ -581,8 +581,24 @@ power_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t *arg
 		snprintf(pattern, sizeof pattern, "/nodes/{node}/{kind}/{vmid}/status/%s", action);
 		if ((r = pve_path(path, sizeof path, err, pattern, vars)) != PXM_OK)
 			goto fail;
-		if (json_object_get(args, "timeout"))
+		if (json_object_get(args, "timeout")) {
+			/* Not every action takes one (lxc start, suspend, resume
+			 * do not): refuse rather than send what PVE rejects. */
+			char tmpl[128];
+			json_t *schema;
+
+			snprintf(tmpl, sizeof tmpl, "/nodes/{node}/%s/{vmid}/status/%s", kind, action);
+			if ((schema = pve_door_op_schema(err, "POST", tmpl)) == NULL)
+				goto fail;
+			if (pve_door_param_schema(schema, "timeout") == NULL) {
+				pve_fail(err, PXM_E_INVAL, "invalid_argument", "'timeout' does not apply to "
+				    "%s of a %s (POST %s takes none); it applies to shutdown and reboot, "
+				    "and for VMs also to start and stop", action, strcmp(kind, "lxc") == 0 ?
+				    "container" : "VM", tmpl);
+				goto fail;
+			}
 			json_object_set(params, "timeout", json_object_get(args, "timeout"));
+		}
 		if ((r = pve_host->plan_add_effect(plan, pve_ep, "POST", path, params)) != PXM_OK)
 			goto fail;
 		json_array_append_new(reqs, json_pack("{s:s, s:s, s:O}", "method", "POST", "path",

@@ -95,12 +95,38 @@ pve_guest_complete(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	return PXM_OK;
 }
 
+/* API tools on a guest: complete node (and kind, for {kind} paths) from
+ * the guest's id.  A path that names one kind keeps no "kind" argument
+ * (it would be sent as an unknown parameter), and a guest of the other
+ * kind is refused before anything is sent. */
 static int
 guest_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call, const json_t *args,
     void *payload)
 {
-	(void)payload;
-	return pve_guest_complete(out, err, call, args);
+	const struct pve_gen_tool *g = payload;
+	const char *fixed = NULL, *kind;
+	int r;
+
+	if ((r = pve_guest_complete(out, err, call, args)) != PXM_OK)
+		return r;
+	if (strstr(g->path, "{kind}"))
+		return PXM_OK;
+	if (strstr(g->path, "/qemu/{vmid}"))
+		fixed = "qemu";
+	else if (strstr(g->path, "/lxc/{vmid}"))
+		fixed = "lxc";
+	kind = json_string_value(json_object_get(*out, "kind"));
+	if (fixed && kind && strcmp(kind, fixed) != 0) {
+		r = pve_fail(err, PXM_E_INVAL, "invalid_argument", "guest %lld is %s, and %s works "
+		    "on %s only", (long long)json_integer_value(json_object_get(args, "vmid")),
+		    strcmp(kind, "lxc") == 0 ? "a container (lxc)" : "a virtual machine (qemu)",
+		    g->name, strcmp(fixed, "lxc") == 0 ? "containers (lxc)" : "virtual machines (qemu)");
+		json_decref(*out);
+		*out = NULL;
+		return r;
+	}
+	json_object_del(*out, "kind");
+	return PXM_OK;
 }
 
 int
