@@ -129,6 +129,38 @@ guest_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call, const 
 	return PXM_OK;
 }
 
+/* Tools on a volume: a volume id names its storage ("local:iso/x.iso"),
+ * so {storage} comes from it when left out, and a storage that
+ * contradicts it is refused before anything is sent. */
+static int
+volume_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call, const json_t *args,
+    void *payload)
+{
+	const char *vol = json_string_value(json_object_get(args, "volume"));
+	const char *storage = json_string_value(json_object_get(args, "storage"));
+	const char *colon = vol ? strchr(vol, ':') : NULL;
+	char prefix[256];
+
+	(void)call;
+	(void)payload;
+	*out = NULL;
+	if (colon == NULL) {
+		if (storage == NULL)
+			return pve_fail(err, PXM_E_INVAL, "invalid_argument", "volume '%s' names no "
+			    "storage: pass a full volume id (storage:path) or storage",
+			    vol ? vol : "");
+		*out = json_deep_copy(args);
+		return PXM_OK;
+	}
+	snprintf(prefix, sizeof prefix, "%.*s", (int)(colon - vol), vol);
+	if (storage && strcmp(storage, prefix) != 0)
+		return pve_fail(err, PXM_E_INVAL, "invalid_argument", "volume '%s' is on storage "
+		    "'%s', not '%s'", vol, prefix, storage);
+	*out = json_deep_copy(args);
+	json_object_set_new(*out, "storage", json_string(prefix));
+	return PXM_OK;
+}
+
 int
 pve_path(char *buf, size_t size, struct pxm_error *err, const char *pattern, const json_t *vars)
 {
@@ -297,6 +329,8 @@ register_one(const struct pve_gen_tool *g)
 			a.plan = pve_kind_check_plan;
 		if (strstr(g->path, "{vmid}"))
 			a.prepare = guest_prepare;
+		else if (strstr(g->path, "{storage}") && strstr(g->path, "{volume}"))
+			a.prepare = volume_prepare;
 		a.payload = (void *)g;
 		return pve_host->register_api_tool(pve_self, pve_ep, &a);
 	}
