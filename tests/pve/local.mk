@@ -5,9 +5,15 @@ check_LTLIBRARIES += pve/libpvetest.la
 pve_libpvetest_la_SOURCES = pve/pvetest.c pve/pvetest.h
 pve_libpvetest_la_LIBADD = lib/libsimharness.la lib/libpxmtest.la $(CHECK_LIBS) $(JANSSON_LIBS)
 
-PVE_TESTS = pve/check_pve_tools
+PVE_TESTS = pve/check_pve_tools pve/check_pve_schema
 check_PROGRAMS += $(PVE_TESTS)
 TESTS += $(PVE_TESTS)
 pve_check_pve_tools_LDADD = pve/libpvetest.la $(LDADD)
+
+# the plugin's schema converter (what the door validates with), checked
+# against data/pve.json operation by operation
+pve_check_pve_schema_SOURCES = pve/check_pve_schema.c pve/apischema_incl.c
+pve_check_pve_schema_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/pve
+pve_check_pve_schema_LDADD = lib/libpxmtest.la $(LDADD)
 
 dist_check_DATA += pve/estate.json pve/tool_cases.json
