@@ -5,11 +5,13 @@ check_LTLIBRARIES += pve/libpvetest.la
 pve_libpvetest_la_SOURCES = pve/pvetest.c pve/pvetest.h
 pve_libpvetest_la_LIBADD = lib/libsimharness.la lib/libpxmtest.la $(CHECK_LIBS) $(JANSSON_LIBS)
 
-PVE_TESTS = pve/check_pve_tools pve/check_pve_schema pve/check_pve_door
+PVE_TESTS = pve/check_pve_tools pve/check_pve_schema pve/check_pve_door \
+	pve/check_pve_failures
 check_PROGRAMS += $(PVE_TESTS)
 TESTS += $(PVE_TESTS)
 pve_check_pve_tools_LDADD = pve/libpvetest.la $(LDADD)
 pve_check_pve_door_LDADD = pve/libpvetest.la $(LDADD)
+pve_check_pve_failures_LDADD = pve/libpvetest.la $(LDADD)
 
 # the plugin's schema converter (what the door validates with), checked
 # against data/pve.json operation by operation
