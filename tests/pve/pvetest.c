@@ -410,6 +410,15 @@ pvt_subset(const json_t *want, const json_t *got, char *why, size_t whysize)
 	return subset_at(want, got, why, whysize, "");
 }
 
+int
+pvt_subset_new(json_t *want, const json_t *got, char *why, size_t whysize)
+{
+	int r = subset_at(want, got, why, whysize, "");
+
+	json_decref(want);
+	return r;
+}
+
 json_t *
 pvt_ledger(void)
 {

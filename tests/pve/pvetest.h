@@ -91,6 +91,8 @@ json_t	*pvt_ptr(const json_t *doc, const char *pointer);
  * (if not NULL) says where.
  */
 int	pvt_subset(const json_t *want, const json_t *got, char *why, size_t whysize);
+/** The same, stealing want (for json_pack() in place). */
+int	pvt_subset_new(json_t *want_new, const json_t *got, char *why, size_t whysize);
 
 /** The ledger's entries (new array; checkpoints skipped). */
 json_t	*pvt_ledger(void);
