@@ -209,7 +209,7 @@ static const struct hand_model hand[] = {
 	  { "type", NULL }, { NULL }, 0 },
 	{ "pve_cluster_resources", { NULL }, "GET /cluster/resources", { NULL }, { NULL },
 	  { NULL }, 1 },
-	{ "pve_tasks_list", { NULL }, "GET /nodes/{node}/tasks", { NULL }, { "limit", NULL },
+	{ "pve_tasks_list", { NULL }, "GET /nodes/{node}/tasks", { NULL }, { "limit", "source", NULL },
 	  { NULL }, 1 },
 	{ "pve_task_wait", { "GET /nodes/{node}/tasks/{upid}/log", NULL },
 	  "GET /nodes/{node}/tasks/{upid}/status", { "timeout", NULL }, { NULL }, { NULL }, 0 },

@@ -6,12 +6,13 @@ pve_libpvetest_la_SOURCES = pve/pvetest.c pve/pvetest.h
 pve_libpvetest_la_LIBADD = lib/libsimharness.la lib/libpxmtest.la $(CHECK_LIBS) $(JANSSON_LIBS)
 
 PVE_TESTS = pve/check_pve_tools pve/check_pve_schema pve/check_pve_door \
-	pve/check_pve_failures pve/check_pve_guests
+	pve/check_pve_failures pve/check_pve_guests pve/check_pve_tasks
 check_PROGRAMS += $(PVE_TESTS)
 TESTS += $(PVE_TESTS)
 pve_check_pve_tools_LDADD = pve/libpvetest.la $(LDADD)
 pve_check_pve_door_LDADD = pve/libpvetest.la $(LDADD)
 pve_check_pve_failures_LDADD = pve/libpvetest.la $(LDADD)
+pve_check_pve_tasks_LDADD = pve/libpvetest.la $(LDADD)
 # (a thread edits the guest while the undo snapshot runs)
 pve_check_pve_guests_CFLAGS = $(AM_CFLAGS) -pthread
 pve_check_pve_guests_LDADD = pve/libpvetest.la $(LDADD) -lpthread
