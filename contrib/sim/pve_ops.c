@@ -229,8 +229,10 @@ h_create(struct sim_req *rq, struct sim_resp *rs)
 			orig = pve_disk_storage(json_string_value(dv));
 			if (st == NULL)
 				st = orig;
+			/* rootfs is disk 0, like scsi0 and mp0 */
 			if (asprintf(&nv, "%s:%s-%s-disk-%s,size=%lldG", st ? st : "local-lvm",
-			    lxc ? "subvol" : "vm", vmid, dk + strcspn(dk, "0123456789"),
+			    lxc ? "subvol" : "vm", vmid, dk[strcspn(dk, "0123456789")] ?
+			    dk + strcspn(dk, "0123456789") : "0",
 			    pve_disk_size(json_string_value(dv)) / GiB) >= 0)
 				json_object_iter_set_new(cfg, it, json_string(nv));
 			free(nv);
