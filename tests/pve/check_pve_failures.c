@@ -322,6 +322,37 @@ START_TEST(test_missing_token_file_named)
 }
 END_TEST
 
+/* A new token's secret is handed back once, in the result, and recorded
+ * nowhere. */
+START_TEST(test_new_token_secret_only_in_the_result)
+{
+	json_t *args = json_pack("{s:s, s:s, s:b}", "userid", "alice@pve", "tokenid", "ci",
+	    "privsep", 1), *plan, *r;
+	const char *value;
+
+	spawn(NULL, NULL);
+	plan = pvt_plan(&proc, "pve_token_create", args);
+	r = pvt_confirm(&proc, "pve_token_create", args, json_string_value(json_object_get(plan,
+	    "plan_id")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(pvt_sc(r), "status")), "ok");
+	value = json_string_value(json_object_get(json_object_get(pvt_sc(r), "result"), "value"));
+	ck_assert_ptr_nonnull(value);
+	ck_assert_uint_ge(strlen(value), 16);
+	{
+		char *err = pxmtest_stderr(&proc), *ledger = pxmtest_read_file(pvt_ledger_path);
+
+		ck_assert_msg(strstr(ledger, value) == NULL, "the ledger holds the new token's secret");
+		ck_assert_msg(strstr(err, value) == NULL, "stderr holds the new token's secret");
+		free(err);
+		free(ledger);
+	}
+	json_decref(r);
+	json_decref(plan);
+	json_decref(args);
+	pvt_finish(&proc);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -337,6 +368,7 @@ suite(void)
 	tcase_add_test(tc, test_group_readable_token_file_refused);
 	tcase_add_test(tc, test_world_readable_token_file_refused);
 	tcase_add_test(tc, test_missing_token_file_named);
+	tcase_add_test(tc, test_new_token_secret_only_in_the_result);
 	suite_add_tcase(s, tc);
 	return s;
 }
