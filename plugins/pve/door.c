@@ -422,8 +422,8 @@ door_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
 	pve_host->plan_set_current_new(plan, json_pack("{s:s, s:s}", "operation", tmpl,
 	    "method", method));
 	r = pve_host->plan_add_effect(plan, pve_ep, method, enc, params);
-	pve_host->plan_stash_new(plan, json_pack("{s:[{s:s, s:s, s:O}]}", "requests", "method",
-	    method, "path", enc, "params", params ? params : json_object()));
+	pve_host->plan_stash_new(plan, json_pack("{s:[{s:s, s:s, s:o}]}", "requests", "method",
+	    method, "path", enc, "params", params ? json_incref((json_t *)params) : json_object()));
 out:
 	json_decref(vars);
 	return r;
