@@ -74,11 +74,32 @@ pvt_main(Suite *(*suite_fn)(void), const char *const *sim_args)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* A wrapper's first word through $PATH (the spawn uses execv). */
+static char *
+which(const char *word)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, cand[1024];
+
+	if (strchr(word, '/') || path == NULL)
+		return strdup(word);
+	copy = strdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(cand, sizeof cand, "%s/%s", dir, word);
+		if (access(cand, X_OK) == 0) {
+			free(copy);
+			return strdup(cand);
+		}
+	}
+	free(copy);
+	return strdup(word);
+}
+
 void
 pvt_spawn(struct pxmtest_proc *p, const char *const *extra)
 {
 	const char *env[64];
-	char *argv[32], *wrap = NULL, *w, *save = NULL;
+	char *argv[32], *wrap = NULL, *w, *save = NULL, *first = NULL;
 	size_t n = 0, a = 0, i;
 
 	env[n++] = e_url;
@@ -108,10 +129,13 @@ pvt_spawn(struct pxmtest_proc *p, const char *const *extra)
 		wrap = strdup(getenv("PXM_PROXIMO_WRAPPER"));
 		for (w = strtok_r(wrap, " ", &save); w && a < 30; w = strtok_r(NULL, " ", &save))
 			argv[a++] = w;
+		if (a > 0)
+			argv[0] = first = which(argv[0]);
 	}
 	argv[a++] = getenv("PXM_PROXIMO");
 	argv[a] = NULL;
 	pxmtest_spawn(p, argv, env);
+	free(first);
 	free(wrap);
 	json_decref(pxmtest_initialize(p, NULL));
 }
