@@ -198,8 +198,13 @@ nearest(char *buf, size_t size, const char *method, const char *path)
 		score -= (int)(np > nt ? np - nt : nt - np);
 		for (k = 0; k < 3; k++) {
 			if (score > bscore[k]) {
-				memmove(&best[k + 1], &best[k], (2 - k) * sizeof best[0]);
-				memmove(&bscore[k + 1], &bscore[k], (2 - k) * sizeof bscore[0]);
+				size_t m;
+
+				/* shift the lower ranks down one place */
+				for (m = 2; m > k; m--) {
+					best[m] = best[m - 1];
+					bscore[m] = bscore[m - 1];
+				}
 				best[k] = json_string_value(json_object_get(op, "path"));
 				bscore[k] = score;
 				break;
