@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "profile.h"
+#include "pve.h"
 
 #define GiB	(1024LL * 1024 * 1024)
 
@@ -223,6 +224,8 @@ norm_pve(json_t *p, int64_t now, char *err, size_t errlen)
 		setdef(n, "uptime", json_integer(864000 + i * 3600));
 		setdef(n, "network", default_network(i, json_string_value(json_object_get(n, "ip"))));
 		setdef(n, "network_pending", json_null());
+		pve_node_defaults(n, k, json_string_value(json_object_get(json_object_get(pve,
+		    "cluster"), "name")));
 		if (sim_json_truthy(json_object_get(n, "online")) ||
 		    strcmp(json_string_value(json_object_get(n, "status")), "online") == 0) {
 			if (json_object_get(n, "started") == NULL)

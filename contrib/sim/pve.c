@@ -13,6 +13,8 @@ sim_pve_register_fx(void)
 	pve_guest_register_fx();
 	pve_cluster_register_fx();
 	pve_ops_register_fx();
+	pve_node_register_fx();
+	pve_sdn_register_fx();
 }
 
 void
@@ -22,4 +24,6 @@ sim_pve_register(struct sim_schema *sc)
 	pve_guest_register(sc);
 	pve_access_register(sc);
 	pve_ops_register(sc);
+	pve_node_register(sc);
+	pve_sdn_register(sc);
 }

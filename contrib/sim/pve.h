@@ -42,5 +42,12 @@ void	pve_cluster_register_fx(void);
 void	pve_access_register(struct sim_schema *sc);
 void	pve_ops_register(struct sim_schema *sc);
 void	pve_ops_register_fx(void);
+void	pve_node_register(struct sim_schema *sc);
+void	pve_node_register_fx(void);
+void	pve_sdn_register(struct sim_schema *sc);
+void	pve_sdn_register_fx(void);
+/** Fill a node record's own configuration (time zone, DNS, hosts,
+ *  services, disks, syslog, APT) where the profile left it out. */
+void	pve_node_defaults(json_t *node, const char *name, const char *cluster);
 
 #endif

@@ -189,9 +189,10 @@ h_user_create(struct sim_req *rq, struct sim_resp *rs)
 		return;
 	}
 	u = json_pack("{s:i, s:i, s:[], s:{}}", "enable", 1, "expire", 0, "groups", "tokens");
+	/* stored as PVE shows them: enable=0 is the number 0 */
 	json_object_foreach(rq->params, k, v)
 		if (strcmp(k, "userid") && strcmp(k, "groups"))
-			json_object_set(u, k, v);
+			json_object_set_new(u, k, sim_schema_typed(sim_schema_param(rq->op, k), v));
 	set_groups(rq, u, 0);
 	json_object_set_new(users(rq), id, u);
 	sim_ok(rs, json_null());
@@ -227,7 +228,7 @@ h_user_update(struct sim_req *rq, struct sim_resp *rs)
 	json_object_foreach(rq->params, k, v)
 		if (strcmp(k, "userid") && strcmp(k, "groups") && strcmp(k, "append") &&
 		    strcmp(k, "delete"))
-			json_object_set(u, k, v);
+			json_object_set_new(u, k, sim_schema_typed(sim_schema_param(rq->op, k), v));
 	set_groups(rq, u, sim_param_bool(rq, "append", 0));
 	sim_ok(rs, json_null());
 }

@@ -1113,7 +1113,7 @@ net_apply(struct sim_req *rq, json_t *iface)
 			if (strcmp(net_skip[j], k) == 0)
 				skip = 1;
 		if (!skip)
-			json_object_set(iface, k, v);
+			json_object_set_new(iface, k, sim_schema_typed(sim_schema_param(rq->op, k), v));
 	}
 	if ((del = json_object_get(rq->params, "delete")) != NULL) {
 		json_t *list = sim_split_list(json_string_value(del));

@@ -229,8 +229,10 @@ h_create(struct sim_req *rq, struct sim_resp *rs)
 			orig = pve_disk_storage(json_string_value(dv));
 			if (st == NULL)
 				st = orig;
+			/* rootfs is disk 0, like scsi0 and mp0 */
 			if (asprintf(&nv, "%s:%s-%s-disk-%s,size=%lldG", st ? st : "local-lvm",
-			    lxc ? "subvol" : "vm", vmid, dk + strcspn(dk, "0123456789"),
+			    lxc ? "subvol" : "vm", vmid, dk[strcspn(dk, "0123456789")] ?
+			    dk + strcspn(dk, "0123456789") : "0",
 			    pve_disk_size(json_string_value(dv)) / GiB) >= 0)
 				json_object_iter_set_new(cfg, it, json_string(nv));
 			free(nv);
@@ -1007,6 +1009,84 @@ h_feature(struct sim_req *rq, struct sim_resp *rs)
 	sim_ok(rs, json_pack("{s:b, s:[]}", "hasFeature", has, "nodes"));
 }
 
+/* ------------------------------------------------------------ cloud-init */
+
+static int
+ci_key(const char *k)
+{
+	static const char *const keys[] = { "cicustom", "cipassword", "citype", "ciupgrade",
+		"ciuser", "nameserver", "searchdomain", "sshkeys", NULL };
+	size_t i;
+
+	for (i = 0; keys[i]; i++)
+		if (strcmp(k, keys[i]) == 0)
+			return 1;
+	return strncmp(k, "ipconfig", 8) == 0 && k[8] >= '0' && k[8] <= '9';
+}
+
+/* What the drive was last generated from (guest.cloudinit), against the
+ * configuration now: PVE's cloudinit_pending (passwords masked). */
+static void
+h_cloudinit_get(struct sim_req *rq, struct sim_resp *rs)
+{
+	json_t *g = pve_guest_for(rq, rs), *cfg, *gen, *out, *v, *e;
+	const char *k;
+
+	if (g == NULL)
+		return;
+	cfg = json_object_get(g, "config");
+	gen = json_object_get(g, "cloudinit");
+	out = json_array();
+	json_object_foreach(gen, k, v) {
+		json_t *now = json_object_get(cfg, k);
+		int pw = strcmp(k, "cipassword") == 0;
+
+		e = json_pack("{s:s, s:o}", "key", k, "value", pw ? json_string("**********") :
+		    json_incref(v));
+		if (now == NULL)
+			json_object_set_new(e, "delete", json_integer(1));
+		else if (!json_equal(now, v))
+			json_object_set_new(e, "pending", pw ? json_string("**********") :
+			    json_incref(now));
+		json_array_append_new(out, e);
+	}
+	json_object_foreach(cfg, k, v)
+		if (ci_key(k) && json_object_get(gen, k) == NULL)
+			json_array_append_new(out, json_pack("{s:s, s:o}", "key", k, "pending",
+			    strcmp(k, "cipassword") == 0 ? json_string("**********") : json_incref(v)));
+	sim_ok(rs, out);
+}
+
+static void
+h_cloudinit_put(struct sim_req *rq, struct sim_resp *rs)
+{
+	json_t *g = pve_guest_for(rq, rs), *cfg, *gen, *v;
+	const char *k, *lock;
+	int drive = 0;
+
+	if (g == NULL)
+		return;
+	cfg = json_object_get(g, "config");
+	if ((lock = json_string_value(json_object_get(cfg, "lock"))) != NULL) {
+		sim_err(rs, 500, "VM is locked (%s)\n", lock);
+		return;
+	}
+	json_object_foreach(cfg, k, v)
+		if (json_is_string(v) && strstr(json_string_value(v), "cloudinit") &&
+		    pve_is_disk_key("qemu", k))
+			drive = 1;
+	if (!drive) {
+		sim_ok(rs, json_null());	/* PVE: nothing to regenerate */
+		return;
+	}
+	gen = json_object();
+	json_object_foreach(cfg, k, v)
+		if (ci_key(k))
+			json_object_set(gen, k, v);
+	json_object_set_new(g, "cloudinit", gen);
+	sim_ok(rs, json_null());
+}
+
 void
 pve_ops_register_fx(void)
 {
@@ -1039,4 +1119,6 @@ pve_ops_register(struct sim_schema *sc)
 	sim_bind(sc, "GET", "/nodes/{node}/lxc/{vmid}/feature", h_feature);
 	sim_bind(sc, "POST", "/nodes/{node}/vzdump", h_vzdump);
 	sim_bind(sc, "GET", "/cluster/backup-info/not-backed-up", h_not_backed_up);
+	sim_bind(sc, "GET", "/nodes/{node}/qemu/{vmid}/cloudinit", h_cloudinit_get);
+	sim_bind(sc, "PUT", "/nodes/{node}/qemu/{vmid}/cloudinit", h_cloudinit_put);
 }

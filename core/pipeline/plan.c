@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,16 +324,43 @@ pxm_plan_current(const struct pxm_plan *p)
 	return p ? p->current : NULL;
 }
 
+/* Parameter names whose values are credentials (user passwords,
+ * cloud-init passwords, storage keys and keyrings, subscription keys):
+ * plans show them masked; the request still carries them. */
+static int
+secret_param(const char *name)
+{
+	static const char *const words[] = { "password", "passwd", "secret", "passphrase",
+		"private", "keyring", NULL };
+	char low[128];
+	size_t i, n;
+
+	for (n = 0; name[n] && n < sizeof low - 1; n++)
+		low[n] = (char)tolower((unsigned char)name[n]);
+	low[n] = '\0';
+	for (i = 0; words[i]; i++)
+		if (strstr(low, words[i]))
+			return 1;
+	return (n >= 3 && strcmp(low + n - 3, "key") == 0) ||
+	    (n >= 4 && strcmp(low + n - 4, "keys") == 0) ||
+	    (n >= 5 && strcmp(low + n - 5, "token") == 0);
+}
+
 static json_t *
 effects_json(const struct pxm_plan *p)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *params, *v;
+	const char *k;
 	size_t i;
 
-	for (i = 0; i < p->neffects; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:O}", "method",
-		    p->effects[i].method, "path", p->effects[i].path, "params",
-		    p->effects[i].params));
+	for (i = 0; i < p->neffects; i++) {
+		params = json_object();
+		json_object_foreach(p->effects[i].params, k, v)
+			json_object_set_new(params, k, secret_param(k) && !json_is_null(v) ?
+			    json_string("<masked>") : json_incref(v));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "method",
+		    p->effects[i].method, "path", p->effects[i].path, "params", params));
+	}
 	return a;
 }
 

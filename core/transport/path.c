@@ -152,11 +152,12 @@ pxm_path_encode(struct pxm_buf *out, const char *s, size_t len)
 /*
  * Path variables whose values are identifiers that contain '/' by design:
  * PVE volume ids ("local:iso/debian.iso"), firewall CIDRs ("10.0.0.0/8"),
- * file names below a storage.  Their '/' is sent encoded (%2F) so the value
+ * file names below a storage, task ids (a UPID names the volume an imgdel
+ * or download task works on).  Their '/' is sent encoded (%2F) so the value
  * stays one segment; every '/'-separated part must still be non-empty and
  * neither "." nor "..".
  */
-static const char *const opaque_vars[] = { "volume", "cidr", "filename", NULL };
+static const char *const opaque_vars[] = { "volume", "cidr", "filename", "upid", NULL };
 
 static int
 is_opaque(const char *name)

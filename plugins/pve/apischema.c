@@ -75,9 +75,12 @@ static const struct {
 	const char	*pattern;
 } formats[] = {
 	{ "pve-node", "^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$" },
-	{ "pve-configid", "^[a-z][a-z0-9_]+$" },
-	{ "pve-storage-id", "^[a-z][a-z0-9._-]*[a-z0-9]$" },
-	{ "pve-poolid", "^[A-Za-z0-9_-]+$" },
+	/* PVE::JSONSchema's $CONFIGID_RE is qr/[a-z][a-z0-9_-]+/i: snapshot
+	 * names, HA rule and backup job ids may hold '-' and capitals. */
+	{ "pve-configid", "^[A-Za-z][A-Za-z0-9_-]+$" },
+	{ "pve-storage-id", "^[A-Za-z][A-Za-z0-9._-]*[A-Za-z0-9]$" },
+	/* nested pools (PVE 8.1+): up to three levels */
+	{ "pve-poolid", "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+){0,2}$" },
 	{ "pve-groupid", "^[A-Za-z0-9._-]+$" },
 	{ "pve-roleid", "^[A-Za-z0-9._-]+$" },
 	{ "pve-realm", "^[A-Za-z][A-Za-z0-9._-]+$" },

@@ -198,8 +198,13 @@ nearest(char *buf, size_t size, const char *method, const char *path)
 		score -= (int)(np > nt ? np - nt : nt - np);
 		for (k = 0; k < 3; k++) {
 			if (score > bscore[k]) {
-				memmove(&best[k + 1], &best[k], (2 - k) * sizeof best[0]);
-				memmove(&bscore[k + 1], &bscore[k], (2 - k) * sizeof bscore[0]);
+				size_t m;
+
+				/* shift the lower ranks down one place */
+				for (m = 2; m > k; m--) {
+					best[m] = best[m - 1];
+					bscore[m] = bscore[m - 1];
+				}
 				best[k] = json_string_value(json_object_get(op, "path"));
 				bscore[k] = score;
 				break;
@@ -212,6 +217,36 @@ nearest(char *buf, size_t size, const char *method, const char *path)
 		strncat(buf, best[k], size - strlen(buf) - 1);
 	}
 }
+
+/* A curated path ("/nodes/{node}/{kind}/...": both guest kinds) against
+ * an operation's template. */
+static int
+covers_path(const char *gpath, const char *tmpl)
+{
+	char kinded[1024], a[1100], b[1100], *p;
+
+	if (strcmp(gpath, tmpl) == 0)
+		return 1;
+	snprintf(kinded, sizeof kinded, "%s", gpath);
+	if ((p = strstr(kinded, "{kind}")) == NULL)
+		return 0;
+	snprintf(a, sizeof a, "%.*sqemu%s", (int)(p - kinded), kinded, p + 6);
+	snprintf(b, sizeof b, "%.*slxc%s", (int)(p - kinded), kinded, p + 6);
+	return strcmp(a, tmpl) == 0 || strcmp(b, tmpl) == 0;
+}
+
+/* Hand-written tools that reach more operations than the one they are
+ * registered with: the power tool has one per action. */
+static const struct {
+	const char	*tool;
+	const char	*path;		/* POST */
+} hand_covers[] = {
+	{ "pve_guest_power", "/nodes/{node}/{kind}/{vmid}/status/stop" },
+	{ "pve_guest_power", "/nodes/{node}/{kind}/{vmid}/status/shutdown" },
+	{ "pve_guest_power", "/nodes/{node}/{kind}/{vmid}/status/reboot" },
+	{ "pve_guest_power", "/nodes/{node}/{kind}/{vmid}/status/suspend" },
+	{ "pve_guest_power", "/nodes/{node}/{kind}/{vmid}/status/resume" },
+};
 
 /* A curated mutation that covers this operation (its plan is stronger). */
 static const char *
@@ -246,23 +281,13 @@ curated_cover(const char *method, const char *tmpl)
 		}
 		if (strcmp(g->method, method) != 0)
 			continue;
-		if (strcmp(g->path, tmpl) == 0)
+		if (covers_path(g->path, tmpl))
 			return g->name;
-		/* "/nodes/{node}/{kind}/..." covers both guest kinds */
-		if (strstr(g->path, "{kind}")) {
-			char *p;
-
-			snprintf(kinded, sizeof kinded, "%s", g->path);
-			if ((p = strstr(kinded, "{kind}")) != NULL) {
-				char a[1100], b[1100];
-
-				snprintf(a, sizeof a, "%.*sqemu%s", (int)(p - kinded), kinded, p + 6);
-				snprintf(b, sizeof b, "%.*slxc%s", (int)(p - kinded), kinded, p + 6);
-				if (strcmp(a, tmpl) == 0 || strcmp(b, tmpl) == 0)
-					return g->name;
-			}
-		}
 	}
+	for (i = 0; strcmp(method, "POST") == 0 && i < sizeof hand_covers / sizeof hand_covers[0];
+	    i++)
+		if (covers_path(hand_covers[i].path, tmpl))
+			return hand_covers[i].tool;
 	return NULL;
 }
 
@@ -402,8 +427,8 @@ door_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args,
 	pve_host->plan_set_current_new(plan, json_pack("{s:s, s:s}", "operation", tmpl,
 	    "method", method));
 	r = pve_host->plan_add_effect(plan, pve_ep, method, enc, params);
-	pve_host->plan_stash_new(plan, json_pack("{s:[{s:s, s:s, s:O}]}", "requests", "method",
-	    method, "path", enc, "params", params ? params : json_object()));
+	pve_host->plan_stash_new(plan, json_pack("{s:[{s:s, s:s, s:o}]}", "requests", "method",
+	    method, "path", enc, "params", params ? json_incref((json_t *)params) : json_object()));
 out:
 	json_decref(vars);
 	return r;

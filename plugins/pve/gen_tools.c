@@ -91,6 +91,52 @@ find_op(const struct pve_apischema *api, const char *spec, const char *tool, cha
 	return op;
 }
 
+/*
+ * A parameter several operations share may differ between them (a disk is
+ * scsi0 for a VM, rootfs for a container; a firewall's enable is an
+ * integer at datacenter scope, a boolean at node and guest scope).  The
+ * tool's schema must accept what any of them accepts: enums of one type
+ * are united, other differences become anyOf.  The chosen operation's own
+ * schema is still enforced per call (kind and scope checks).
+ */
+static void
+merge_property(json_t *props, const char *k, const json_t *add)
+{
+	json_t *cur = json_object_get(props, k), *alts, *alt, *u, *e;
+	size_t i, j;
+
+	if (cur == NULL) {
+		json_object_set(props, k, (json_t *)add);
+		return;
+	}
+	if (json_equal(cur, (json_t *)add))
+		return;
+	if (json_object_get(cur, "enum") && json_object_get(add, "enum") &&
+	    json_equal(json_object_get(cur, "type"), json_object_get(add, "type"))) {
+		u = json_deep_copy(json_object_get(cur, "enum"));
+		json_array_foreach(json_object_get(add, "enum"), i, e) {
+			int seen = 0;
+
+			json_array_foreach(u, j, alt)
+				seen |= json_equal(alt, e);
+			if (!seen)
+				json_array_append(u, e);
+		}
+		cur = json_deep_copy(cur);
+		json_object_set_new(cur, "enum", u);
+		json_object_set_new(props, k, cur);
+		return;
+	}
+	if ((alts = json_object_get(cur, "anyOf")) == NULL) {
+		alts = json_pack("[O]", cur);
+		json_object_set_new(props, k, json_pack("{s:o}", "anyOf", alts));
+	}
+	json_array_foreach(alts, i, alt)
+		if (json_equal(alt, (json_t *)add))
+			return;
+	json_array_append(alts, (json_t *)add);
+}
+
 /* Merge one op's converted schema into an accumulating one (union of
  * properties; required only when every op requires it). */
 static void
@@ -103,8 +149,7 @@ merge_schema(json_t *acc, const json_t *add, int first)
 	size_t i, j;
 
 	json_object_foreach(json_object_get(add, "properties"), k, v)
-		if (json_object_get(ap, k) == NULL)
-			json_object_set(ap, k, v);
+		merge_property(ap, k, v);
 	json_object_foreach(json_object_get(add, "patternProperties"), k, v) {
 		if (json_object_get(acc, "patternProperties") == NULL)
 			json_object_set_new(acc, "patternProperties", json_object());

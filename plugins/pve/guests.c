@@ -389,6 +389,78 @@ split_diff(const json_t *stash, json_t **applied, json_t **deleted)
 	}
 }
 
+/* A config as compared across an undo snapshot: the snapshot moves
+ * "parent" (and with it the digest), nothing else. */
+static json_t *
+comparable(const json_t *cfg)
+{
+	json_t *c = json_deep_copy(cfg);
+
+	json_object_del(c, "digest");
+	json_object_del(c, "parent");
+	return c;
+}
+
+/*
+ * Send the PUT the plan declared, with the digest the plan read.  The one
+ * change allowed in between is the core's own undo snapshot (snapshot:
+ * true), which moves the digest without touching a key: then the config
+ * is read again and, if nothing but that moved, its new digest is sent.
+ * Anything else changed the config behind the plan's back: refused.
+ */
+static int
+config_put(json_t **out, struct pxm_error *err, struct pxm_call *call, const struct pxm_plan *plan)
+{
+	const json_t *st = pve_host->plan_stash(plan);
+	const json_t *rq = json_array_get(json_object_get(st, "requests"), 0);
+	const json_t *prior = json_object_get(st, "prior_config");
+	const char *path = json_string_value(json_object_get(rq, "path"));
+	const char *planned = json_string_value(json_object_get(prior, "digest"));
+	json_t *live = NULL, *params, *a, *b;
+	const char *now;
+	int r;
+
+	*out = NULL;
+	params = json_deep_copy(json_object_get(rq, "params"));
+	if (planned && (r = pve_send(&live, err, call, "GET", path, NULL)) != PXM_OK)
+		goto out;
+	now = json_string_value(json_object_get(live, "digest"));
+	if (planned && now && strcmp(now, planned) != 0) {
+		a = comparable(prior);
+		b = comparable(live);
+		if (!json_equal(a, b)) {
+			char keys[512] = "";
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(b, k, v)
+				if (!json_equal(v, json_object_get(a, k)) && strlen(keys) + strlen(k) + 3 <
+				    sizeof keys)
+					snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s",
+					    keys[0] ? ", " : "", k);
+			json_object_foreach(a, k, v)
+				if (json_object_get(b, k) == NULL && strlen(keys) + strlen(k) + 3 <
+				    sizeof keys)
+					snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s",
+					    keys[0] ? ", " : "", k);
+			json_decref(a);
+			json_decref(b);
+			r = pve_fail(err, PXM_E_DENIED, "plan_drift", "%s changed after the plan was "
+			    "confirmed (%s); nothing was changed: make a fresh dry run", path,
+			    keys[0] ? keys : "digest");
+			goto out;
+		}
+		json_decref(a);
+		json_decref(b);
+		json_object_set_new(params, "digest", json_string(now));
+	}
+	r = pve_send(out, err, call, "PUT", path, params);
+out:
+	json_decref(live);
+	json_decref(params);
+	return r;
+}
+
 int
 pve_config_set_execute(json_t **out, struct pxm_error *err, struct pxm_call *call,
     const json_t *args, const struct pxm_plan *plan, void *payload)
@@ -397,7 +469,9 @@ pve_config_set_execute(json_t **out, struct pxm_error *err, struct pxm_call *cal
 	json_t *data = NULL, *applied, *deleted;
 	int r;
 
-	if ((r = pve_send_effects_execute(&data, err, call, args, plan, payload)) != PXM_OK)
+	(void)args;
+	(void)payload;
+	if ((r = config_put(&data, err, call, plan)) != PXM_OK)
 		return r;
 	split_diff(st, &applied, &deleted);
 	/* prior_config is what revert needs; secrets stay masked in it. */
@@ -490,7 +564,9 @@ pve_config_revert_execute(json_t **out, struct pxm_error *err, struct pxm_call *
 	json_t *data = NULL, *keys, *deleted;
 	int r;
 
-	if ((r = pve_send_effects_execute(&data, err, call, args, plan, payload)) != PXM_OK)
+	(void)args;
+	(void)payload;
+	if ((r = config_put(&data, err, call, plan)) != PXM_OK)
 		return r;
 	json_decref(data);
 	split_diff(st, &keys, &deleted);
@@ -577,8 +653,24 @@ power_plan_inner(struct pxm_error *err, struct pxm_call *call, const json_t *arg
 		snprintf(pattern, sizeof pattern, "/nodes/{node}/{kind}/{vmid}/status/%s", action);
 		if ((r = pve_path(path, sizeof path, err, pattern, vars)) != PXM_OK)
 			goto fail;
-		if (json_object_get(args, "timeout"))
+		if (json_object_get(args, "timeout")) {
+			/* Not every action takes one (lxc start, suspend, resume
+			 * do not): refuse rather than send what PVE rejects. */
+			char tmpl[128];
+			json_t *schema;
+
+			snprintf(tmpl, sizeof tmpl, "/nodes/{node}/%s/{vmid}/status/%s", kind, action);
+			if ((schema = pve_door_op_schema(err, "POST", tmpl)) == NULL)
+				goto fail;
+			if (pve_door_param_schema(schema, "timeout") == NULL) {
+				pve_fail(err, PXM_E_INVAL, "invalid_argument", "'timeout' does not apply to "
+				    "%s of a %s (POST %s takes none); it applies to shutdown and reboot, "
+				    "and for VMs also to start and stop", action, strcmp(kind, "lxc") == 0 ?
+				    "container" : "VM", tmpl);
+				goto fail;
+			}
 			json_object_set(params, "timeout", json_object_get(args, "timeout"));
+		}
 		if ((r = pve_host->plan_add_effect(plan, pve_ep, "POST", path, params)) != PXM_OK)
 			goto fail;
 		json_array_append_new(reqs, json_pack("{s:s, s:s, s:O}", "method", "POST", "path",

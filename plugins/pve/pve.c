@@ -82,12 +82,70 @@ pve_guest_complete(json_t **out, struct pxm_error *err, struct pxm_call *call,
 	return PXM_OK;
 }
 
+/* API tools on a guest: complete node (and kind, for {kind} paths) from
+ * the guest's id.  A path that names one kind keeps no "kind" argument
+ * (it would be sent as an unknown parameter), and a guest of the other
+ * kind is refused before anything is sent. */
 static int
 guest_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call, const json_t *args,
     void *payload)
 {
+	const struct pve_gen_tool *g = payload;
+	const char *fixed = NULL, *kind;
+	int r;
+
+	if ((r = pve_guest_complete(out, err, call, args)) != PXM_OK)
+		return r;
+	if (strstr(g->path, "{kind}"))
+		return PXM_OK;
+	if (strstr(g->path, "/qemu/{vmid}"))
+		fixed = "qemu";
+	else if (strstr(g->path, "/lxc/{vmid}"))
+		fixed = "lxc";
+	kind = json_string_value(json_object_get(*out, "kind"));
+	if (fixed && kind && strcmp(kind, fixed) != 0) {
+		r = pve_fail(err, PXM_E_INVAL, "invalid_argument", "guest %lld is %s, and %s works "
+		    "on %s only", (long long)json_integer_value(json_object_get(args, "vmid")),
+		    strcmp(kind, "lxc") == 0 ? "a container (lxc)" : "a virtual machine (qemu)",
+		    g->name, strcmp(fixed, "lxc") == 0 ? "containers (lxc)" : "virtual machines (qemu)");
+		json_decref(*out);
+		*out = NULL;
+		return r;
+	}
+	json_object_del(*out, "kind");
+	return PXM_OK;
+}
+
+/* Tools on a volume: a volume id names its storage ("local:iso/x.iso"),
+ * so {storage} comes from it when left out, and a storage that
+ * contradicts it is refused before anything is sent. */
+static int
+volume_prepare(json_t **out, struct pxm_error *err, struct pxm_call *call, const json_t *args,
+    void *payload)
+{
+	const char *vol = json_string_value(json_object_get(args, "volume"));
+	const char *storage = json_string_value(json_object_get(args, "storage"));
+	const char *colon = vol ? strchr(vol, ':') : NULL;
+	char prefix[256];
+
+	(void)call;
 	(void)payload;
-	return pve_guest_complete(out, err, call, args);
+	*out = NULL;
+	if (colon == NULL) {
+		if (storage == NULL)
+			return pve_fail(err, PXM_E_INVAL, "invalid_argument", "volume '%s' names no "
+			    "storage: pass a full volume id (storage:path) or storage",
+			    vol ? vol : "");
+		*out = json_deep_copy(args);
+		return PXM_OK;
+	}
+	snprintf(prefix, sizeof prefix, "%.*s", (int)(colon - vol), vol);
+	if (storage && strcmp(storage, prefix) != 0)
+		return pve_fail(err, PXM_E_INVAL, "invalid_argument", "volume '%s' is on storage "
+		    "'%s', not '%s'", vol, prefix, storage);
+	*out = json_deep_copy(args);
+	json_object_set_new(*out, "storage", json_string(prefix));
+	return PXM_OK;
 }
 
 int
@@ -258,6 +316,8 @@ register_one(const struct pve_gen_tool *g)
 			a.plan = pve_kind_check_plan;
 		if (strstr(g->path, "{vmid}"))
 			a.prepare = guest_prepare;
+		else if (strstr(g->path, "{storage}") && strstr(g->path, "{volume}"))
+			a.prepare = volume_prepare;
 		a.payload = (void *)g;
 		return pve_host->register_api_tool(pve_self, pve_ep, &a);
 	}

@@ -171,7 +171,12 @@ pve_scoped_plan(struct pxm_error *err, struct pxm_call *call, const json_t *args
 	pve_host->plan_set_target(plan, "%s:%s", json_string_value(json_object_get(args,
 	    g->scope_param)), path);
 	if (g->change) {
-		render(label, sizeof label, g->change, args);
+		/* label with what the call resolved to (the default node too) */
+		json_t *shown = json_deep_copy(args);
+
+		json_object_update(shown, vars);
+		render(label, sizeof label, g->change, shown);
+		json_decref(shown);
 		pve_host->plan_set_change(plan, "%s", label);
 	} else {
 		pve_host->plan_set_change(plan, "%s %s", method, path);

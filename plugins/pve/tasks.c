@@ -179,6 +179,10 @@ pve_tasks_list_read(json_t **out, struct pxm_error *err, struct pxm_call *call, 
 	json_object_del(q, "node");
 	if (json_object_get(q, "limit") == NULL)
 		json_object_set_new(q, "limit", json_integer(50));
+	/* PVE lists finished tasks only unless asked: the running bucket
+	 * would always read 0 */
+	if (json_object_get(q, "source") == NULL)
+		json_object_set_new(q, "source", json_string("all"));
 	r = pve_get(&rows, err, call, "/nodes/{node}/tasks", vars, q);
 	json_decref(vars);
 	json_decref(q);

@@ -94,17 +94,8 @@ FUZZ_NAMES += sim_request
 FUZZ_REPLAY += fuzz/replay_sim_request
 check_PROGRAMS += fuzz/replay_sim_request
 TESTS += fuzz/replay_sim_request
-FUZZ_SIM_SOURCES = fuzz/fuzz_sim_request.c \
-	$(top_srcdir)/contrib/sim/util.c $(top_srcdir)/contrib/sim/router.c \
-	$(top_srcdir)/contrib/sim/schema.c $(top_srcdir)/contrib/sim/formats.c \
-	$(top_srcdir)/contrib/sim/auth.c $(top_srcdir)/contrib/sim/roles.c \
-	$(top_srcdir)/contrib/sim/tasks.c $(top_srcdir)/contrib/sim/state.c \
-	$(top_srcdir)/contrib/sim/profile.c $(top_srcdir)/contrib/sim/crud.c \
-	$(top_srcdir)/contrib/sim/control.c $(top_srcdir)/contrib/sim/reqlog.c \
-	$(top_srcdir)/contrib/sim/faults.c $(top_srcdir)/contrib/sim/pve.c \
-	$(top_srcdir)/contrib/sim/pve_guest.c $(top_srcdir)/contrib/sim/pve_cluster.c \
-	$(top_srcdir)/contrib/sim/pve_access.c $(top_srcdir)/contrib/sim/pve_ops.c \
-	$(top_srcdir)/contrib/sim/pbs.c $(top_srcdir)/contrib/sim/pmg.c
+include $(top_srcdir)/contrib/sim/engine.mk
+FUZZ_SIM_SOURCES = fuzz/fuzz_sim_request.c $(SIM_ENGINE_SOURCES)
 FUZZ_SIM_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/contrib/sim \
 	-DFUZZ_SRCDIR='"$(abs_top_srcdir)"' -DPXM_PKGDATADIR='"$(pkgdatadir)"'
 FUZZ_SIM_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(LIBMICROHTTPD_CFLAGS) -pthread

@@ -265,6 +265,15 @@ pxmtest_request(struct pxmtest_proc *p, const char *method, json_t *params, json
 	free(s);
 	for (;;) {
 		msg = pxmtest_recv(p, 110000);	/* a loaded CI box is slow, not hung */
+		if (msg == NULL) {
+			/* Say what the server was doing: its stderr's tail. */
+			char *e = pxmtest_stderr(p);
+			size_t n = strlen(e);
+
+			fprintf(stderr, "# no answer to %s; the server's stderr ends with:\n%s\n",
+			    method, n > 4000 ? e + n - 4000 : e);
+			free(e);
+		}
 		ck_assert_msg(msg != NULL, "no answer to %s", method);
 		if (json_integer_value(json_object_get(msg, "id")) == id &&
 		    json_object_get(msg, "method") == NULL)
@@ -325,6 +334,18 @@ pxmtest_finish(struct pxmtest_proc *p)
 	close(p->from_child);
 	free(p->rbuf);
 	p->rbuf = NULL;
+	/* Keep what the child said, and leave no temporary directory behind. */
+	free(p->errtext);
+	p->errtext = pxmtest_read_file(p->errfile);
+	{
+		char dir[512], *slash;
+
+		snprintf(dir, sizeof dir, "%s", p->errfile);
+		if ((slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			pxmtest_rmrf(dir);
+		}
+	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -333,7 +354,7 @@ pxmtest_finish(struct pxmtest_proc *p)
 char *
 pxmtest_stderr(struct pxmtest_proc *p)
 {
-	char *s = pxmtest_read_file(p->errfile);
+	char *s = p->errtext ? strdup(p->errtext) : pxmtest_read_file(p->errfile);
 
 	return s ? s : strdup("");
 }
