@@ -100,27 +100,34 @@ no_sync(int fd)
 
 static struct pxm_ledger_io fast_io;
 
-/* Next answer: status and body (borrowed from the input). */
+/* Next answer: status and body (a copy the caller frees: the input it
+ * comes from is gone once the input's call returns, and a connection thread
+ * may still be writing when it does, e.g. after the client gave up). */
 static void
-next_answer(int *status, const uint8_t **body, size_t *n)
+next_answer(int *status, uint8_t **body, size_t *n)
 {
+	static const char none[] = "{\"data\":null,\"message\":\"fuzz: no more answers\\n\"}";
+	const uint8_t *from;
 	size_t len;
 
 	pthread_mutex_lock(&mu);
 	if (ans == NULL || ans_len - ans_off < 3) {
 		*status = 500;
-		*body = (const uint8_t *)"{\"data\":null,\"message\":\"fuzz: no more answers\\n\"}";
-		*n = strlen((const char *)*body);
+		from = (const uint8_t *)none;
+		len = sizeof none - 1;
 	} else {
 		*status = statuses[ans[ans_off] % (sizeof statuses / sizeof statuses[0])];
 		len = (size_t)ans[ans_off + 1] | (size_t)ans[ans_off + 2] << 8;
 		ans_off += 3;
 		if (len > ans_len - ans_off)
 			len = ans_len - ans_off;
-		*body = ans + ans_off;
-		*n = len;
+		from = ans + ans_off;
 		ans_off += len;
 	}
+	*body = malloc(len ? len : 1);
+	FUZZ_CHECK(*body != NULL, "oom");
+	memcpy(*body, from, len);
+	*n = len;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -144,9 +151,9 @@ serve(SSL *ssl)
 {
 	char buf[65536], head[256], *end, *cl;
 	size_t have = 0, need, hlen;
-	const uint8_t *body;
+	uint8_t *body;
 	size_t n;
-	int r, status, hn;
+	int r, status, hn, w;
 
 	for (;;) {
 		/* headers */
@@ -173,8 +180,10 @@ serve(SSL *ssl)
 		next_answer(&status, &body, &n);
 		hn = snprintf(head, sizeof head, "HTTP/1.1 %d Fuzz\r\nContent-Type: "
 		    "application/json;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n", status, n);
-		if (ssl_write_all(ssl, head, (size_t)hn) != 0 ||
-		    (n && ssl_write_all(ssl, body, n) != 0))
+		w = ssl_write_all(ssl, head, (size_t)hn) != 0 ||
+		    (n && ssl_write_all(ssl, body, n) != 0);
+		free(body);
+		if (w)
 			return;
 	}
 }
