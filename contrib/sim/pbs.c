@@ -99,8 +99,13 @@ check_ns(struct sim_req *rq, struct sim_resp *rs, json_t *d)
 static int
 same_group(const json_t *s, const char *type, const char *id, const char *ns)
 {
-	return strcmp(json_string_value(json_object_get(s, "backup-type")), type) == 0 &&
-	    strcmp(json_string_value(json_object_get(s, "backup-id")), id) == 0 &&
+	const char *st = json_string_value(json_object_get(s, "backup-type"));
+	const char *si = json_string_value(json_object_get(s, "backup-id"));
+
+	/* A parameter sent twice reads as NULL (an array): it matches nothing. */
+	if (st == NULL || si == NULL || type == NULL || id == NULL)
+		return 0;
+	return strcmp(st, type) == 0 && strcmp(si, id) == 0 &&
 	    strcmp(ns_of(s), ns ? ns : "") == 0;
 }
 
@@ -347,7 +352,8 @@ find_snapshot(struct sim_req *rq, struct sim_resp *rs, json_t *d, size_t *idx)
 		}
 	}
 	when = rfc3339(t);
-	snprintf(msg, sizeof msg, "snapshot '%s/%s/%s' does not exist", type, id, when);
+	snprintf(msg, sizeof msg, "snapshot '%s/%s/%s' does not exist", type ? type : "",
+	    id ? id : "", when);
 	free(when);
 	fail(rs, 400, msg);
 	return NULL;

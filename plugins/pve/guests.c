@@ -223,14 +223,18 @@ plan_config_put(struct pxm_error *err, struct pxm_call *call, const json_t *args
 	size_t i;
 	int r;
 
-	if ((vars = guest_vars(err, args)) == NULL)
+	/* extra_stash is stolen: every way out releases it. */
+	if ((vars = guest_vars(err, args)) == NULL) {
+		json_decref(extra_stash);
 		return err->code;
+	}
 	r = pve_get(&cfg, err, call, "/nodes/{node}/{kind}/{vmid}/config", vars, NULL);
 	if (r == PXM_OK)
 		r = pve_path(path, sizeof path, err, "/nodes/{node}/{kind}/{vmid}/config", vars);
 	if (r != PXM_OK) {
 		json_decref(vars);
 		json_decref(cfg);
+		json_decref(extra_stash);
 		return r;
 	}
 	digest = json_string_value(json_object_get(cfg, "digest"));
@@ -242,6 +246,7 @@ plan_config_put(struct pxm_error *err, struct pxm_call *call, const json_t *args
 
 		if (nv == NULL) {
 			json_decref(vars); json_decref(cfg); json_decref(diff); json_decref(params);
+			json_decref(extra_stash);
 			return pve_fail(err, PXM_E_INVAL, "invalid_argument",
 			    "config key '%s' must be a string, number or boolean (null deletes it)", k);
 		}
@@ -521,8 +526,10 @@ config_revert_plan_inner(struct pxm_error *err, struct pxm_call *call, const jso
 	int r;
 
 	(void)payload;
-	if ((vars = guest_vars(err, args)) == NULL)
-		return err->code;
+	if ((vars = guest_vars(err, args)) == NULL) {
+		r = err->code;	/* set, del and skipped are already allocated */
+		goto out;
+	}
 	r = pve_get(&cfg, err, call, "/nodes/{node}/{kind}/{vmid}/config", vars, NULL);
 	json_decref(vars);
 	if (r != PXM_OK)

@@ -100,27 +100,34 @@ no_sync(int fd)
 
 static struct pxm_ledger_io fast_io;
 
-/* Next answer: status and body (borrowed from the input). */
+/* Next answer: status and body (a copy the caller frees: the input it
+ * comes from is gone once the input's call returns, and a connection thread
+ * may still be writing when it does, e.g. after the client gave up). */
 static void
-next_answer(int *status, const uint8_t **body, size_t *n)
+next_answer(int *status, uint8_t **body, size_t *n)
 {
+	static const char none[] = "{\"data\":null,\"message\":\"fuzz: no more answers\\n\"}";
+	const uint8_t *from;
 	size_t len;
 
 	pthread_mutex_lock(&mu);
 	if (ans == NULL || ans_len - ans_off < 3) {
 		*status = 500;
-		*body = (const uint8_t *)"{\"data\":null,\"message\":\"fuzz: no more answers\\n\"}";
-		*n = strlen((const char *)*body);
+		from = (const uint8_t *)none;
+		len = sizeof none - 1;
 	} else {
 		*status = statuses[ans[ans_off] % (sizeof statuses / sizeof statuses[0])];
 		len = (size_t)ans[ans_off + 1] | (size_t)ans[ans_off + 2] << 8;
 		ans_off += 3;
 		if (len > ans_len - ans_off)
 			len = ans_len - ans_off;
-		*body = ans + ans_off;
-		*n = len;
+		from = ans + ans_off;
 		ans_off += len;
 	}
+	*body = malloc(len ? len : 1);
+	FUZZ_CHECK(*body != NULL, "oom");
+	memcpy(*body, from, len);
+	*n = len;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -144,9 +151,9 @@ serve(SSL *ssl)
 {
 	char buf[65536], head[256], *end, *cl;
 	size_t have = 0, need, hlen;
-	const uint8_t *body;
+	uint8_t *body;
 	size_t n;
-	int r, status, hn;
+	int r, status, hn, w;
 
 	for (;;) {
 		/* headers */
@@ -173,8 +180,10 @@ serve(SSL *ssl)
 		next_answer(&status, &body, &n);
 		hn = snprintf(head, sizeof head, "HTTP/1.1 %d Fuzz\r\nContent-Type: "
 		    "application/json;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n", status, n);
-		if (ssl_write_all(ssl, head, (size_t)hn) != 0 ||
-		    (n && ssl_write_all(ssl, body, n) != 0))
+		w = ssl_write_all(ssl, head, (size_t)hn) != 0 ||
+		    (n && ssl_write_all(ssl, body, n) != 0);
+		free(body);
+		if (w)
 			return;
 	}
 }
@@ -331,10 +340,49 @@ check_output(int fd)
 	free(buf);
 }
 
+/*
+ * The runtime (registry, plugins, ledger, plan store) is shared by many
+ * inputs: opening it loads every plugin and registers every tool, which
+ * would be most of the work of an input.  It is replaced every
+ * RUNTIME_USES inputs, with a fresh ledger, so state stays bounded (a
+ * growing ledger makes audit_verify slower with every input).
+ */
+#define RUNTIME_USES	256
+
+static struct pxm_runtime *shared_rt;
+static unsigned long rt_uses;
+static int rt_atexit;
+
+static void
+runtime_close(void)
+{
+	pxm_runtime_close(shared_rt);
+	shared_rt = NULL;
+	unlink(ledger_path);
+}
+
+static struct pxm_runtime *
+runtime(void)
+{
+	struct pxm_error err;
+
+	if (shared_rt != NULL && ++rt_uses % RUNTIME_USES == 0)
+		runtime_close();
+	if (shared_rt == NULL) {
+		unlink(ledger_path);
+		pxm_error_clear(&err);
+		FUZZ_CHECK(pxm_runtime_open(&shared_rt, &err, PXM_RT_PLUGINS | PXM_RT_LEDGER) ==
+		    PXM_OK, "runtime: %s", err.text);
+		if (!rt_atexit++)
+			atexit(runtime_close);
+	}
+	return shared_rt;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pxm_runtime *rt = NULL;
+	struct pxm_runtime *rt;
 	struct pxm_mcp_server *srv = NULL;
 	struct pxm_mcp_options opt;
 	struct pxm_error err;
@@ -355,10 +403,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ans_off = 0;
 	pthread_mutex_unlock(&mu);
 
-	unlink(ledger_path);
-	pxm_error_clear(&err);
-	FUZZ_CHECK(pxm_runtime_open(&rt, &err, PXM_RT_PLUGINS | PXM_RT_LEDGER) == PXM_OK,
-	    "runtime: %s", err.text);
+	rt = runtime();
 	in = memfd_of(session, (size_t)n);
 	out = memfd_of("", 0);
 	memset(&opt, 0, sizeof opt);
@@ -369,13 +414,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(pxm_mcp_server_new(&srv, &err, rt->reg, &opt) == PXM_OK, "server: %s", err.text);
 	pxm_mcp_server_run(srv);
 	pxm_mcp_server_free(srv);
-	pxm_runtime_close(rt);
 	check_output(out);
 	close(in);
 	close(out);
 	pthread_mutex_lock(&mu);
 	ans = NULL;
 	pthread_mutex_unlock(&mu);
-	unlink(ledger_path);
 	return 0;
 }

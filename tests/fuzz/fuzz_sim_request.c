@@ -129,6 +129,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	surf = (enum sim_surface)(data[0] % SIM_NSURF);
 	auth = (data[0] / SIM_NSURF) % 4;
 	path = field(&p, end);
+	/* An HTTP request line always has a target: microhttpd never hands
+	 * the simulator an empty one (router.c reads rawpath + 1). */
+	if (*path == '\0') {
+		free(path);
+		path = strdup("/");
+		FUZZ_CHECK(path != NULL, "oom");
+	}
 	query = field(&p, end);
 	body = field(&p, end);
 	hdr = field(&p, end);

@@ -74,8 +74,6 @@ fuzz fuzz-merge:
 if BUILD_SIM
 FUZZ_NAMES += pve_response
 FUZZ_REPLAY += fuzz/replay_pve_response
-check_PROGRAMS += fuzz/replay_pve_response
-TESTS += fuzz/replay_pve_response
 FUZZ_PVE_RESPONSE_SOURCES = fuzz/fuzz_pve_response.c $(top_srcdir)/contrib/sim/tls.c \
 	$(FUZZ_ENV_SOURCES)
 FUZZ_PVE_RESPONSE_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS) -I$(top_srcdir)/contrib/sim
@@ -92,8 +90,6 @@ fuzz_fuzz_pve_response_LDADD = $(LDADD) $(LIBSSL_LIBS) -lpthread
 # server.c).
 FUZZ_NAMES += sim_request
 FUZZ_REPLAY += fuzz/replay_sim_request
-check_PROGRAMS += fuzz/replay_sim_request
-TESTS += fuzz/replay_sim_request
 include $(top_srcdir)/contrib/sim/engine.mk
 FUZZ_SIM_SOURCES = fuzz/fuzz_sim_request.c $(SIM_ENGINE_SOURCES)
 FUZZ_SIM_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/contrib/sim \
