@@ -113,6 +113,7 @@ pxm_canon_free(struct pxm_canon *c)
 {
 	free(c->tok);
 	free(c->mem);
+	free(c->bits);
 	pxm_buf_free(&c->out);
 	memset(c, 0, sizeof *c);
 }
@@ -127,24 +128,157 @@ fail(struct pxm_canon *c, const char *why, size_t at)
 	return PXM_E_INVAL;
 }
 
+/* Out of line: runs a handful of times per walker, not per token. */
 static int
+tok_grow(struct pxm_canon *c)
+{
+	struct pxm_canon_tok *t;
+	size_t cap = c->captok ? c->captok * 2 : 64;
+
+	if ((t = realloc(c->tok, cap * sizeof *t)) == NULL)
+		return PXM_E_NOMEM;
+	c->tok = t;
+	c->captok = cap;
+	return PXM_OK;
+}
+
+static inline int
 push_tok(struct pxm_canon *c, size_t *idx, uint8_t type, size_t start)
 {
 	struct pxm_canon_tok *t;
 
-	if (c->ntok == c->captok) {
-		size_t cap = c->captok ? c->captok * 2 : 64;
-		if ((t = realloc(c->tok, cap * sizeof *t)) == NULL)
-			return PXM_E_NOMEM;
-		c->tok = t;
-		c->captok = cap;
-	}
+	if (__builtin_expect(c->ntok == c->captok, 0) && tok_grow(c) != PXM_OK)
+		return PXM_E_NOMEM;
 	t = &c->tok[c->ntok];
-	memset(t, 0, sizeof *t);
-	t->type = type;
 	t->start = (uint32_t)start;
+	t->len = 0;
+	t->end = 0;
+	t->type = type;
+	t->esc = 0;
+	t->flt = 0;
+	t->sorts = 0;
 	*idx = c->ntok++;
 	return PXM_OK;
+}
+
+/*
+ * Stage one: before parsing, one data-parallel pass over the line marks
+ * its "special" bytes ('"', '\\', C0 controls, bytes >= 0x80) in a bitmap,
+ * plus a sentinel bit at the line's end.  Finding where a string's plain
+ * run stops is then a bit scan, not a loop over the bytes that the next
+ * token would have to wait for (the parser is otherwise latency-bound).
+ */
+#ifdef PXM_CANON_SSE2
+#include <emmintrin.h>
+
+static inline uint64_t
+special16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* A signed compare below 0x20 catches the controls and every byte
+	 * with its top bit set. */
+	__m128i m = _mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+
+	return (uint64_t)(unsigned)_mm_movemask_epi8(m);
+}
+
+static inline uint64_t
+special64(const unsigned char *p)
+{
+	return special16(p) | special16(p + 16) << 16 | special16(p + 32) << 32 |
+	    special16(p + 48) << 48;
+}
+#else
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+#define LOW7	0x7f7f7f7f7f7f7f7fULL
+
+/*
+ * SWAR, eight bytes at a time, exact per byte (no borrow crosses bytes):
+ * ~((x & 0x7f) + 0x7f | x) has its top bit set iff x == 0, and
+ * ~((x & 0x7f) + 0x60 | x) iff x < 0x20.  The multiply gathers the eight
+ * top bits into one byte, first byte lowest (the products land on
+ * distinct bits, so nothing carries).
+ */
+static inline uint64_t
+special8(const unsigned char *p)
+{
+	uint64_t v, q, b, m;
+
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	q = v ^ (ONES * '"');
+	b = v ^ (ONES * '\\');
+	m = ~(((q & LOW7) + LOW7) | q) | ~(((b & LOW7) + LOW7) | b) |
+	    ~(((v & LOW7) + ONES * 0x60) | v) | v;
+	return (((m & HIGHS) >> 7) * 0x0102040810204080ULL) >> 56;
+}
+
+static inline uint64_t
+special64(const unsigned char *p)
+{
+	uint64_t m = 0;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		m |= special8(p + 8 * k) << (8 * k);
+	return m;
+}
+#endif
+
+/* The bitmap of c->line: c->bits[i / 64] bit i % 64; bit linelen set. */
+static int
+stage1(struct pxm_canon *c)
+{
+	const unsigned char *s = c->line;
+	size_t n = c->linelen, nw = n / 64 + 1, w, i;
+	unsigned char tail[64];
+	uint64_t *b;
+
+	if (nw > c->capbits) {
+		if ((b = realloc(c->bits, nw * sizeof *b)) == NULL)
+			return PXM_E_NOMEM;
+		c->bits = b;
+		c->capbits = nw;
+	}
+	b = c->bits;
+	for (w = 0; w + 1 < nw; w++)
+		b[w] = special64(s + 64 * w);
+	i = 64 * w;
+	if (i < n) {
+		if (n >= 64) {
+			/* The line's last 64 bytes; drop the ones already seen. */
+			b[w] = special64(s + n - 64) >> (64 - (n - i));
+		} else {
+			memset(tail, 'a', sizeof tail);
+			memcpy(tail, s, n);
+			b[w] = special64(tail) & ((1ULL << n) - 1);
+		}
+	} else {
+		b[w] = 0;
+	}
+	b[w] |= 1ULL << (n & 63);
+	return PXM_OK;
+}
+
+/* First special byte at or after i (i <= linelen), or linelen. */
+static inline size_t
+next_special(const struct pxm_canon *c, size_t i)
+{
+	const uint64_t *b = c->bits;
+	size_t w = i >> 6;
+	uint64_t m = b[w] >> (i & 63);
+
+	if (m != 0)
+		return i + (size_t)__builtin_ctzll(m);
+	while ((m = b[++w]) == 0)
+		;
+	return (w << 6) + (size_t)__builtin_ctzll(m);
 }
 
 static inline int
@@ -159,30 +293,26 @@ hexval(unsigned char x)
 	return x <= '9' ? x - '0' : x - 'a' + 10;
 }
 
+/* The rest of a string from its first escape, control or non-ASCII byte
+ * at i (the token is idx, its opening quote at *pos). */
 static int
-parse_string(struct pxm_canon *c, size_t *pos)
+parse_string_slow(struct pxm_canon *c, size_t idx, size_t i, size_t *pos)
 {
 	const unsigned char *s = c->line;
-	size_t n = c->linelen, i = *pos + 1, idx, k;
-	int r, esc = 0, v;
+	size_t n = c->linelen, k;
+	int v;
 
-	if ((r = push_tok(c, &idx, PXM_CANON_STR, *pos)) != PXM_OK)
-		return r;
 	for (;;) {
-		while (i < n && strclass[s[i]] == C_PLAIN)
-			i++;
 		if (i >= n)
 			return fail(c, "unterminated string", *pos);
 		switch (strclass[s[i]]) {
 		case C_QUOTE:
 			i++;
 			c->tok[idx].len = (uint32_t)(i - *pos);
-			c->tok[idx].end = (uint32_t)idx + 1;
-			c->tok[idx].esc = (uint8_t)esc;
 			*pos = i;
 			return PXM_OK;
 		case C_BSL:
-			esc = 1;
+			c->tok[idx].esc = 1;
 			if (i + 1 >= n)
 				return fail(c, "unterminated escape", i);
 			switch (s[i + 1]) {
@@ -209,13 +339,38 @@ parse_string(struct pxm_canon *c, size_t *pos)
 			break;
 		case C_CTL:
 			return fail(c, "raw control character inside a string", i);
-		default: /* C_HIGH */
+		case C_HIGH:
 			if ((k = utf8_one(s + i, n - i)) == 0)
 				return fail(c, "invalid UTF-8", i);
 			i += k;
 			break;
+		default:
+			break;
 		}
+		i = next_special(c, i);
 	}
+}
+
+/* The string whose opening quote is at *pos; *pos ends past its closing
+ * quote.  Inlined: the common string is plain ASCII up to its quote. */
+static inline __attribute__((always_inline)) int
+parse_string(struct pxm_canon *c, size_t *pos)
+{
+	const unsigned char *s = c->line;
+	size_t n = c->linelen, i, idx;
+	int r;
+
+	if ((r = push_tok(c, &idx, PXM_CANON_STR, *pos)) != PXM_OK)
+		return r;
+	c->tok[idx].end = (uint32_t)idx + 1;
+	i = next_special(c, *pos + 1);
+	if (__builtin_expect(i < n && s[i] == '"', 1)) {
+		i++;
+		c->tok[idx].len = (uint32_t)(i - *pos);
+		*pos = i;
+		return PXM_OK;
+	}
+	return parse_string_slow(c, idx, i, pos);
 }
 
 static int
@@ -285,7 +440,8 @@ static int
 parse_value(struct pxm_canon *c, size_t *pos, int depth)
 {
 	const unsigned char *s = c->line;
-	size_t n = c->linelen, i = *pos, idx;
+	size_t n = c->linelen, i = *pos, idx, child, members;
+	uint8_t sorts;
 	int r;
 
 	if (i >= n)
@@ -303,6 +459,8 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 		if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
 			return r;
 		i++;
+		members = 0;
+		sorts = 0;
 		if (i < n && s[i] == close) {
 			i++;
 			goto closed;
@@ -317,8 +475,17 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 					return fail(c, "expected ':' right after the key", i);
 				i++;
 			}
-			if ((r = parse_value(c, &i, depth + 1)) != PXM_OK)
-				return r;
+			child = c->ntok;
+			if (i < n && s[i] == '"') {
+				/* Most values are strings: no recursion for them. */
+				if ((r = parse_string(c, &i)) != PXM_OK)
+					return r;
+			} else {
+				if ((r = parse_value(c, &i, depth + 1)) != PXM_OK)
+					return r;
+				sorts |= c->tok[child].sorts;
+			}
+			members++;
 			if (i < n && s[i] == ',') {
 				i++;
 				continue;
@@ -332,6 +499,9 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 closed:
 		c->tok[idx].len = (uint32_t)(i - *pos);
 		c->tok[idx].end = (uint32_t)c->ntok;
+		/* Only an object of two or more members can need re-ordering:
+		 * anything else is copied as it stands (pxm_canon_body). */
+		c->tok[idx].sorts = sorts | (type == PXM_CANON_OBJ && members > 1);
 		*pos = i;
 		return PXM_OK;
 	}
@@ -384,6 +554,8 @@ pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len)
 	c->why_at = 0;
 	if (len > UINT32_MAX)
 		return fail(c, "line longer than 4 GiB", 0);
+	if ((r = stage1(c)) != PXM_OK)
+		return r;
 	if ((r = parse_value(c, &pos, 0)) != PXM_OK)
 		return r;
 	if (pos != len)
@@ -525,37 +697,133 @@ pxm_canon_uint(const struct pxm_canon *c, size_t t, uint64_t *out)
 
 /* --------------------------------------------------------- canonical form */
 
-static int
-mem_cmp(const void *x, const void *y, void *ctx)
+/*
+ * The first 8 bytes of an unescaped key as a big-endian number, zero
+ * padded: comparing two of these orders keys by code point (UTF-8 byte
+ * order), because an unescaped key holds no NUL byte to be confused with
+ * the padding.  Equal prefixes fall back to key_cmp(), so the order and the
+ * duplicate check are exact for any length.
+ */
+static inline uint64_t
+key_prefix(const struct pxm_canon *c, const unsigned char *p, size_t n)
 {
-	const struct pxm_canon_member *a = x, *b = y;
+	uint64_t v = 0;
+	size_t i;
 
-	return key_cmp(ctx, a->key, b->key);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* One 8-byte load, masked: a load of bytes just stored one at a time
+	 * stalls (store forwarding), and a key is always followed by at least
+	 * `":` and a value, so the load rarely runs past the line. */
+	if ((size_t)(c->line + c->linelen - p) >= 8) {
+		memcpy(&v, p, 8);
+		if (n < 8)
+			v &= (1ULL << (8 * n)) - 1;
+		return __builtin_bswap64(v);
+	}
+#endif
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? p[i] : 0);
+	return v;
+}
+
+static inline int
+mem_order(const struct pxm_canon *c, const struct pxm_canon_member *a,
+    const struct pxm_canon_member *b)
+{
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx ? -1 : 1;
+	return key_cmp(c, a->key, b->key);
 }
 
 static int
-emit(struct pxm_canon *c, size_t t, const char *const *skip);
+mem_cmp(const void *x, const void *y, void *ctx)
+{
+	return mem_order(ctx, x, y);
+}
+
+/* A member name to leave out of the canonical form, ready to compare. */
+struct skipkey {
+	const char	*name;
+	size_t		len;
+	uint64_t	pfx;
+};
+
+/* Copy n bytes to the output without a libc call for the short spans most
+ * tokens are (the output has room: pxm_canon_body reserves the line's
+ * length, and the two sides never overlap). */
+static inline void
+put(struct pxm_canon *c, const unsigned char *src, size_t n)
+{
+	unsigned char *d = (unsigned char *)c->out.data + c->out.len;
+	uint64_t a, b;
+	uint32_t x, y;
+
+	c->out.len += n;
+	if (n > 16) {
+		memcpy(d, src, n);
+	} else if (n >= 8) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&x, src, 4);
+		memcpy(&y, src + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n > 0) {
+		d[0] = src[0];
+		d[n / 2] = src[n / 2];
+		d[n - 1] = src[n - 1];
+	}
+}
+
+static inline void
+putc1(struct pxm_canon *c, char ch)
+{
+	c->out.data[c->out.len++] = ch;
+}
 
 static int
-emit_object(struct pxm_canon *c, size_t t, const char *const *skip)
+emit(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nskip);
+
+static inline int
+is_skipped(const struct pxm_canon *c, size_t i, uint64_t pfx,
+    const struct skipkey *sk, size_t nskip)
+{
+	const struct pxm_canon_tok *kt = &c->tok[i];
+	size_t j;
+
+	for (j = 0; j < nskip; j++) {
+		if (kt->esc) {
+			if (key_eq_lit(c, i, sk[j].name, sk[j].len))
+				return 1;
+		} else if (pfx == sk[j].pfx && kt->len - 2 == sk[j].len &&
+		    (sk[j].len <= 8 || memcmp(c->line + kt->start + 9,
+		    sk[j].name + 8, sk[j].len - 8) == 0)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * An object, keys sorted by code point.  Skipped members (val 0 in the
+ * scratch) are sorted with the others so that a duplicate is refused
+ * whichever of the two is hashed: {"alg":..,"alg":..} is not a line
+ * Python writes, even though neither copy reaches the canonical form.
+ */
+static int
+emit_object(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nskip)
 {
 	struct pxm_canon_member *m;
-	size_t base = c->nmem, k, i, j, end = c->tok[t].end, nskip = 0, sl[8];
-	int r = PXM_OK, drop;
+	size_t base = c->nmem, k, i, j, end = c->tok[t].end, first;
+	int r = PXM_OK, slow = 0;
 
-	while (skip && skip[nskip] && nskip < 8) {
-		sl[nskip] = strlen(skip[nskip]);
-		nskip++;
-	}
 	for (i = t + 1; i < end; i = c->tok[i + 1].end) {
-		drop = 0;
-		for (j = 0; j < nskip; j++)
-			if (c->tok[i].len - 2 == sl[j] && key_eq_lit(c, i, skip[j], sl[j])) {
-				drop = 1;
-				break;
-			}
-		if (drop)
-			continue;
+		const struct pxm_canon_tok *kt = &c->tok[i];
+		uint64_t pfx = key_prefix(c, c->line + kt->start + 1, kt->len - 2);
+
 		if (c->nmem == c->capmem) {
 			size_t cap = c->capmem ? c->capmem * 2 : 64;
 			if ((m = realloc(c->mem, cap * sizeof *m)) == NULL)
@@ -563,77 +831,95 @@ emit_object(struct pxm_canon *c, size_t t, const char *const *skip)
 			c->mem = m;
 			c->capmem = cap;
 		}
-		c->mem[c->nmem].key = (uint32_t)i;
-		c->mem[c->nmem].val = (uint32_t)i + 1;
-		c->nmem++;
+		m = &c->mem[c->nmem++];
+		m->pfx = pfx;
+		m->key = (uint32_t)i;
+		m->val = nskip && is_skipped(c, i, pfx, sk, nskip) ? 0 : (uint32_t)i + 1;
+		slow |= kt->esc;
 	}
 	k = c->nmem - base;
 	m = c->mem + base;
-	if (k > 12) {
+	if (slow)
+		/* An escaped key's bytes are not its code points: compare
+		 * decoded (key_cmp), for every key of this object. */
+		for (i = 0; i < k; i++)
+			m[i].pfx = 0;
+	if (k > 16) {
 		qsort_r(m, k, sizeof *m, mem_cmp, c);
 	} else {
 		for (i = 1; i < k; i++) {
 			struct pxm_canon_member x = m[i];
-			for (j = i; j > 0 && key_cmp(c, m[j - 1].key, x.key) > 0; j--)
+			for (j = i; j > 0 && mem_order(c, &m[j - 1], &x) > 0; j--)
 				m[j] = m[j - 1];
 			m[j] = x;
 		}
 	}
 	for (i = 1; i < k; i++)
-		if (key_cmp(c, m[i - 1].key, m[i].key) == 0) {
+		if (m[i - 1].pfx == m[i].pfx && key_cmp(c, m[i - 1].key, m[i].key) == 0) {
 			r = fail(c, "duplicate key in an object", c->tok[m[i].key].start);
 			goto out;
 		}
-	c->out.data[c->out.len++] = '{';
+	putc1(c, '{');
+	first = 1;
 	for (i = 0; i < k; i++) {
 		/* c->mem may move while emitting nested objects: index it. */
-		const struct pxm_canon_tok *kt = &c->tok[c->mem[base + i].key];
+		const struct pxm_canon_member *x = &c->mem[base + i];
+		const struct pxm_canon_tok *kt = &c->tok[x->key], *vt;
 
-		if (i)
-			c->out.data[c->out.len++] = ',';
-		memcpy(c->out.data + c->out.len, c->line + kt->start, kt->len);
-		c->out.len += kt->len;
-		c->out.data[c->out.len++] = ':';
-		if ((r = emit(c, c->mem[base + i].val, NULL)) != PXM_OK)
+		if (x->val == 0)
+			continue;
+		if (!first)
+			putc1(c, ',');
+		first = 0;
+		vt = &c->tok[x->val];
+		if (!vt->sorts) {
+			/* "key":value is one span of the line. */
+			put(c, c->line + kt->start, vt->start + vt->len - kt->start);
+			continue;
+		}
+		put(c, c->line + kt->start, kt->len);
+		putc1(c, ':');
+		if ((r = emit(c, x->val, NULL, 0)) != PXM_OK)
 			goto out;
 	}
-	c->out.data[c->out.len++] = '}';
+	putc1(c, '}');
 out:
 	c->nmem = base;
 	return r;
 }
 
 static int
-emit(struct pxm_canon *c, size_t t, const char *const *skip)
+emit(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nskip)
 {
 	const struct pxm_canon_tok *k = &c->tok[t];
 	size_t i, end;
 	int r;
 
-	switch (k->type) {
-	case PXM_CANON_OBJ:
-		return emit_object(c, t, skip);
-	case PXM_CANON_ARR:
-		end = k->end;
-		c->out.data[c->out.len++] = '[';
-		for (i = t + 1; i < end; i = c->tok[i].end) {
-			if (i != t + 1)
-				c->out.data[c->out.len++] = ',';
-			if ((r = emit(c, i, NULL)) != PXM_OK)
-				return r;
-		}
-		c->out.data[c->out.len++] = ']';
-		return PXM_OK;
-	default:
-		memcpy(c->out.data + c->out.len, c->line + k->start, k->len);
-		c->out.len += k->len;
+	if (!k->sorts && nskip == 0) {
+		/* Scalars, and containers with no object of two or more
+		 * members inside: the line's bytes are already canonical. */
+		put(c, c->line + k->start, k->len);
 		return PXM_OK;
 	}
+	if (k->type == PXM_CANON_OBJ)
+		return emit_object(c, t, sk, nskip);
+	end = k->end;
+	putc1(c, '[');
+	for (i = t + 1; i < end; i = c->tok[i].end) {
+		if (i != t + 1)
+			putc1(c, ',');
+		if ((r = emit(c, i, NULL, 0)) != PXM_OK)
+			return r;
+	}
+	putc1(c, ']');
+	return PXM_OK;
 }
 
 int
 pxm_canon_body(struct pxm_canon *c, const char *const *skip)
 {
+	struct skipkey sk[8];
+	size_t nskip = 0, i;
 	int r;
 
 	pxm_buf_reset(&c->out);
@@ -644,7 +930,17 @@ pxm_canon_body(struct pxm_canon *c, const char *const *skip)
 	c->nmem = 0;
 	if (c->ntok == 0 || c->tok[0].type != PXM_CANON_OBJ)
 		return fail(c, "not an object", 0);
-	if ((r = emit(c, 0, skip)) != PXM_OK)
+	for (; skip && skip[nskip] && nskip < 8; nskip++) {
+		sk[nskip].name = skip[nskip];
+		sk[nskip].pfx = 0;
+		for (i = 0; skip[nskip][i] != '\0'; i++)
+			if (i < 8)
+				sk[nskip].pfx |= (uint64_t)(unsigned char)skip[nskip][i] << (56 - 8 * i);
+		sk[nskip].len = i;
+	}
+	/* The top level always goes through emit_object: it is where members
+	 * are left out, and where their duplicates are caught. */
+	if ((r = emit_object(c, 0, sk, nskip)) != PXM_OK)
 		return r;
 	c->out.data[c->out.len] = '\0';
 	return PXM_OK;

@@ -42,6 +42,15 @@
 #define PXM_CANON_FALSE	6
 #define PXM_CANON_NULL	7
 
+/* The string scanner built in: SSE2, or portable C (SWAR).  Tests build
+ * both (PXM_CANON_PORTABLE forces the second). */
+#if defined(__SSE2__) && !defined(PXM_CANON_PORTABLE)
+#define PXM_CANON_SSE2		1
+#define PXM_CANON_SCANNER	"sse2"
+#else
+#define PXM_CANON_SCANNER	"portable"
+#endif
+
 /* Deepest nesting accepted (Python's own encoder stops near 1000). */
 #define PXM_CANON_MAX_DEPTH	256
 
@@ -52,10 +61,12 @@ struct pxm_canon_tok {
 	uint8_t		type;	/* PXM_CANON_* */
 	uint8_t		esc;	/* strings: holds a backslash escape */
 	uint8_t		flt;	/* numbers: a float (has '.', or 'e') */
-	uint8_t		pad;
+	uint8_t		sorts;	/* containers: an object of 2+ members is in this
+				 * subtree (else its bytes are already canonical) */
 };
 
 struct pxm_canon_member {
+	uint64_t	pfx;	/* first 8 key bytes, big-endian (0: compare decoded) */
 	uint32_t	key;	/* token index of the key */
 	uint32_t	val;	/* token index of the value */
 };
@@ -67,6 +78,8 @@ struct pxm_canon {
 	size_t			ntok, captok;
 	struct pxm_canon_member	*mem;	/* sort scratch, used as a stack */
 	size_t			nmem, capmem;
+	uint64_t		*bits;	/* special bytes of the line (stage one) */
+	size_t			capbits;
 	struct pxm_buf		out;	/* canonical output */
 	const char		*why;	/* what the strict parser disliked */
 	size_t			why_at;	/* byte offset of it */
@@ -84,8 +97,9 @@ int	pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len);
 
 /**
  * Canonical form of the parsed top-level object into c->out (reset first),
- * leaving out the members named in `skip` (NULL-terminated), with keys
- * sorted at every level.  PXM_E_INVAL when an object has duplicate keys.
+ * leaving out the members named in `skip` (NULL-terminated, at most 8),
+ * with keys sorted at every level.  PXM_E_INVAL when an object has
+ * duplicate keys, left-out members included.
  */
 int	pxm_canon_body(struct pxm_canon *c, const char *const *skip);
 

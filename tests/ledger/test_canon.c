@@ -41,6 +41,31 @@ static const char gen_py[] =
 "    if k == 5: return 0.0\n"
 "    if k in (6, 7): return {s(): v(depth + 1) for _ in range(r.randint(0, 15))}\n"
 "    return [v(depth + 1) for _ in range(r.randint(0, 5))]\n"
+"# Mutants: Python's own line rule decides (M 1: a line Python writes, M 0:\n"
+"# not); a duplicated key is never one, whichever copy is looked at.\n"
+"MUT = [bytes([c]) for c in b'\"\\\\ ,:{}[]01e.-una'] + [bytes([c]) for c in (0, 1, 0x1f, 0x7f, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf0, 0xff)]\n"
+"def pairs(ps):\n"
+"    if len({k for k, _ in ps}) != len(ps): raise ValueError('duplicate key')\n"
+"    return dict(ps)\n"
+"def const(x): raise ValueError(x)\n"
+"def oracle(b):\n"
+"    try: t = b.decode('utf-8')\n"
+"    except UnicodeDecodeError: return 0\n"
+"    try: x = json.loads(t, object_pairs_hook=pairs, parse_constant=const)\n"
+"    except (ValueError, RecursionError): return 0\n"
+"    if not isinstance(x, dict): return None\n"
+"    return int(json.dumps(x, separators=(',', ':'), ensure_ascii=False) == t)\n"
+"def mutant(b, o):\n"
+"    b = bytearray(b); op = r.randrange(6); i = r.randrange(len(b))\n"
+"    if op == 0: b[i] ^= 1 << r.randrange(8)\n"
+"    elif op == 1: b[i:i + 1] = r.choice(MUT)\n"
+"    elif op == 2: b[i:i] = r.choice(MUT)\n"
+"    elif op == 3: del b[i]\n"
+"    elif op == 4: j = r.randrange(len(b)); b[i], b[j] = b[j], b[i]\n"
+"    elif o:\n"
+"        k = r.choice(list(o)); b = bytearray(b[:-1] + b',' + json.dumps({k: o[k]}, separators=(',', ':'), ensure_ascii=False).encode()[1:])\n"
+"    v = oracle(bytes(b))\n"
+"    if v is not None: out.write('M %d %s\\n' % (v, bytes(b).hex()))\n"
 "for _ in range(3000):\n"
 "    o = {s(): v(1) for _ in range(r.randint(0, 20))}\n"
 "    o = json.loads(json.dumps(o))  # drops NaN-free floats unchanged, dedups keys\n"
@@ -50,7 +75,8 @@ static const char gen_py[] =
 "    canon = json.dumps(o, sort_keys=True, separators=(',', ':'), ensure_ascii=False)\n"
 "    out.write('J ' + line + '\\t' + canon + '\\n')\n"
 "    for alt in (json.dumps(o, separators=(',', ':')), json.dumps(o, ensure_ascii=False), json.dumps(o, separators=(',', ': '), ensure_ascii=False)):\n"
-"        if alt != line: out.write('N ' + alt + '\\n')\n";
+"        if alt != line: out.write('N ' + alt + '\\n')\n"
+"    for _ in range(5): mutant(line.encode('utf-8'), o)\n";
 
 static FILE *
 spawn(void)
@@ -72,7 +98,21 @@ spawn(void)
 	return f;
 }
 
-static size_t nf, nj, nn;
+static size_t nf, nj, nn, nm_ok, nm_bad;
+
+static int
+unhex(char *out, const char *hex, size_t n)
+{
+	size_t i;
+	unsigned x;
+
+	for (i = 0; i < n; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &x) != 1)
+			return -1;
+		out[i] = (char)x;
+	}
+	return 0;
+}
 
 START_TEST(python_parity)
 {
@@ -105,6 +145,25 @@ START_TEST(python_parity)
 			ck_assert_msg(strcmp(c.out.data, tab + 1) == 0,
 			    "canonical differs:\nours %s\npy   %s", c.out.data, tab + 1);
 			nj++;
+		} else if (line[0] == 'M') {
+			/* Ours: the strict parse, then the canonical form (which
+			 * refuses duplicate keys at any depth). */
+			size_t blen = ((size_t)n - 4) / 2;
+			char *b = malloc(blen + 1);
+			int want = line[2] == '1', got;
+
+			ck_assert_ptr_nonnull(b);
+			ck_assert_int_eq(unhex(b, line + 4, blen), 0);
+			got = pxm_canon_parse(&c, b, blen) == 0 &&
+			    c.tok[0].type == PXM_CANON_OBJ && pxm_canon_body(&c, NULL) == 0;
+			ck_assert_msg(got == want, "%s a mutant Python %s (%s at %zu): %s",
+			    got ? "accepted" : "refused", want ? "writes" : "never writes",
+			    c.why ? c.why : "-", c.why_at, line + 4);
+			if (want)
+				nm_ok++;
+			else
+				nm_bad++;
+			free(b);
 		} else if (line[0] == 'N') {
 			ck_assert_msg(pxm_canon_parse(&c, line + 2, (size_t)n - 2) != 0,
 			    "accepted a non-canonical spelling: %s", line + 2);
@@ -115,6 +174,10 @@ START_TEST(python_parity)
 	ck_assert_uint_gt(nf, 20000);
 	ck_assert_uint_gt(nj, 2900);
 	ck_assert_uint_gt(nn, 1000);
+	ck_assert_uint_gt(nm_ok, 1000);
+	ck_assert_uint_gt(nm_bad, 5000);
+	printf("# %zu floats, %zu lines, %zu other spellings, %zu+%zu mutants (%s scanner)\n",
+	    nf, nj, nn, nm_ok, nm_bad, PXM_CANON_SCANNER);
 	free(line);
 	pxm_canon_free(&c);
 }
