@@ -111,9 +111,16 @@ pxm_canon_init(struct pxm_canon *c)
 void
 pxm_canon_free(struct pxm_canon *c)
 {
+	size_t i;
+
 	free(c->tok);
 	free(c->mem);
 	free(c->bits);
+	free(c->sig);
+	for (i = 0; i < PXM_CANON_PROGS; i++) {
+		free(c->prog[i].sig);
+		free(c->prog[i].op);
+	}
 	pxm_buf_free(&c->out);
 	memset(c, 0, sizeof *c);
 }
@@ -164,49 +171,65 @@ push_tok(struct pxm_canon *c, size_t *idx, uint8_t type, size_t start)
 /*
  * Stage one: before parsing, one data-parallel pass over the line marks
  * its "special" bytes ('"', '\\', C0 controls, bytes >= 0x80) in a bitmap,
- * plus a sentinel bit at the line's end.  Finding where a string's plain
- * run stops is then a bit scan, not a loop over the bytes that the next
- * token would have to wait for (the parser is otherwise latency-bound).
+ * its quotes in a second one, and a sentinel (special, not a quote) at the
+ * line's end.  Where a string's plain run stops is then a bit scan, not a
+ * loop over the bytes that the next token would wait for (the parser is
+ * otherwise latency-bound), and whether it stops at its closing quote is
+ * a bit test rather than a load of that byte.  The two maps are
+ * interleaved: word w of each is c->bits[2w] and c->bits[2w + 1].
  */
 #ifdef PXM_CANON_SSE2
 #include <emmintrin.h>
 
-static inline uint64_t
-special16(const unsigned char *p)
+static inline void
+classify16(const unsigned char *p, uint64_t *sp, uint64_t *qt)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
 	/* A signed compare below 0x20 catches the controls and every byte
 	 * with its top bit set. */
-	__m128i m = _mm_or_si128(_mm_or_si128(
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	__m128i m = _mm_or_si128(_mm_or_si128(q,
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
 	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
 
-	return (uint64_t)(unsigned)_mm_movemask_epi8(m);
+	*sp = (uint64_t)(unsigned)_mm_movemask_epi8(m);
+	*qt = (uint64_t)(unsigned)_mm_movemask_epi8(q);
 }
 
-static inline uint64_t
-special64(const unsigned char *p)
+static inline void
+classify64(const unsigned char *p, uint64_t *sp, uint64_t *qt)
 {
-	return special16(p) | special16(p + 16) << 16 | special16(p + 32) << 32 |
-	    special16(p + 48) << 48;
+	uint64_t s0, s1, s2, s3, q0, q1, q2, q3;
+
+	classify16(p, &s0, &q0);
+	classify16(p + 16, &s1, &q1);
+	classify16(p + 32, &s2, &q2);
+	classify16(p + 48, &s3, &q3);
+	*sp = s0 | s1 << 16 | s2 << 32 | s3 << 48;
+	*qt = q0 | q1 << 16 | q2 << 32 | q3 << 48;
 }
 #else
 #define ONES	0x0101010101010101ULL
 #define HIGHS	0x8080808080808080ULL
 #define LOW7	0x7f7f7f7f7f7f7f7fULL
 
+/* The top bit of each byte of m, gathered into one byte, first byte lowest
+ * (the products land on distinct bits, so nothing carries). */
+static inline uint64_t
+gather8(uint64_t m)
+{
+	return (((m & HIGHS) >> 7) * 0x0102040810204080ULL) >> 56;
+}
+
 /*
  * SWAR, eight bytes at a time, exact per byte (no borrow crosses bytes):
  * ~((x & 0x7f) + 0x7f | x) has its top bit set iff x == 0, and
- * ~((x & 0x7f) + 0x60 | x) iff x < 0x20.  The multiply gathers the eight
- * top bits into one byte, first byte lowest (the products land on
- * distinct bits, so nothing carries).
+ * ~((x & 0x7f) + 0x60 | x) iff x < 0x20.
  */
-static inline uint64_t
-special8(const unsigned char *p)
+static inline void
+classify8(const unsigned char *p, uint64_t *sp, uint64_t *qt)
 {
-	uint64_t v, q, b, m;
+	uint64_t v, q, b, zq;
 
 	memcpy(&v, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -214,55 +237,61 @@ special8(const unsigned char *p)
 #endif
 	q = v ^ (ONES * '"');
 	b = v ^ (ONES * '\\');
-	m = ~(((q & LOW7) + LOW7) | q) | ~(((b & LOW7) + LOW7) | b) |
-	    ~(((v & LOW7) + ONES * 0x60) | v) | v;
-	return (((m & HIGHS) >> 7) * 0x0102040810204080ULL) >> 56;
+	zq = ~(((q & LOW7) + LOW7) | q);
+	*sp = gather8(zq | ~(((b & LOW7) + LOW7) | b) |
+	    ~(((v & LOW7) + ONES * 0x60) | v) | v);
+	*qt = gather8(zq);
 }
 
-static inline uint64_t
-special64(const unsigned char *p)
+static inline void
+classify64(const unsigned char *p, uint64_t *sp, uint64_t *qt)
 {
-	uint64_t m = 0;
+	uint64_t s8, q8;
 	int k;
 
-	for (k = 0; k < 8; k++)
-		m |= special8(p + 8 * k) << (8 * k);
-	return m;
+	*sp = *qt = 0;
+	for (k = 0; k < 8; k++) {
+		classify8(p + 8 * k, &s8, &q8);
+		*sp |= s8 << (8 * k);
+		*qt |= q8 << (8 * k);
+	}
 }
 #endif
 
-/* The bitmap of c->line: c->bits[i / 64] bit i % 64; bit linelen set. */
 static int
 stage1(struct pxm_canon *c)
 {
 	const unsigned char *s = c->line;
-	size_t n = c->linelen, nw = n / 64 + 1, w, i;
+	size_t n = c->linelen, nw = n / 64 + 1, w, i, drop;
 	unsigned char tail[64];
-	uint64_t *b;
+	uint64_t *b, sp, qt;
 
-	if (nw > c->capbits) {
-		if ((b = realloc(c->bits, nw * sizeof *b)) == NULL)
+	if (2 * nw > c->capbits) {
+		if ((b = realloc(c->bits, 2 * nw * sizeof *b)) == NULL)
 			return PXM_E_NOMEM;
 		c->bits = b;
-		c->capbits = nw;
+		c->capbits = 2 * nw;
 	}
 	b = c->bits;
 	for (w = 0; w + 1 < nw; w++)
-		b[w] = special64(s + 64 * w);
+		classify64(s + 64 * w, &b[2 * w], &b[2 * w + 1]);
 	i = 64 * w;
-	if (i < n) {
-		if (n >= 64) {
-			/* The line's last 64 bytes; drop the ones already seen. */
-			b[w] = special64(s + n - 64) >> (64 - (n - i));
-		} else {
-			memset(tail, 'a', sizeof tail);
-			memcpy(tail, s, n);
-			b[w] = special64(tail) & ((1ULL << n) - 1);
-		}
-	} else {
-		b[w] = 0;
+	sp = qt = 0;
+	if (i < n && n >= 64) {
+		/* The line's last 64 bytes; drop the ones already seen. */
+		drop = 64 - (n - i);
+		classify64(s + n - 64, &sp, &qt);
+		sp >>= drop;
+		qt >>= drop;
+	} else if (i < n) {
+		memset(tail, 'a', sizeof tail);
+		memcpy(tail, s, n);
+		classify64(tail, &sp, &qt);
+		sp &= (1ULL << n) - 1;
+		qt &= (1ULL << n) - 1;
 	}
-	b[w] |= 1ULL << (n & 63);
+	b[2 * w] = sp | 1ULL << (n & 63);
+	b[2 * w + 1] = qt;
 	return PXM_OK;
 }
 
@@ -272,13 +301,26 @@ next_special(const struct pxm_canon *c, size_t i)
 {
 	const uint64_t *b = c->bits;
 	size_t w = i >> 6;
-	uint64_t m = b[w] >> (i & 63);
+	uint64_t m = b[2 * w] >> (i & 63);
 
 	if (m != 0)
 		return i + (size_t)__builtin_ctzll(m);
-	while ((m = b[++w]) == 0)
+	while ((m = b[2 * ++w]) == 0)
 		;
 	return (w << 6) + (size_t)__builtin_ctzll(m);
+}
+
+/* When the first special byte at or after i lies in i's word and is a
+ * quote, its index; else 0 (i > 0 always: i follows an opening quote). */
+static inline size_t
+quote_in_word(const struct pxm_canon *c, size_t i)
+{
+	const uint64_t *b = c->bits + 2 * (i >> 6);
+	uint64_t sp = b[0] >> (i & 63), qt = b[1] >> (i & 63);
+
+	if ((sp & (0 - sp) & qt) == 0)
+		return 0;
+	return i + (size_t)__builtin_ctzll(sp);
 }
 
 static inline int
@@ -360,17 +402,62 @@ parse_string(struct pxm_canon *c, size_t *pos)
 	size_t n = c->linelen, i, idx;
 	int r;
 
-	if ((r = push_tok(c, &idx, PXM_CANON_STR, *pos)) != PXM_OK)
+	if (__builtin_expect(c->ntok == c->captok, 0) && (r = tok_grow(c)) != PXM_OK)
 		return r;
-	c->tok[idx].end = (uint32_t)idx + 1;
+	idx = c->ntok++;
 	i = next_special(c, *pos + 1);
 	if (__builtin_expect(i < n && s[i] == '"', 1)) {
 		i++;
-		c->tok[idx].len = (uint32_t)(i - *pos);
+		/* One store of the whole token. */
+		c->tok[idx] = (struct pxm_canon_tok){ .start = (uint32_t)*pos,
+		    .len = (uint32_t)(i - *pos), .end = (uint32_t)idx + 1,
+		    .type = PXM_CANON_STR };
 		*pos = i;
 		return PXM_OK;
 	}
+	c->tok[idx] = (struct pxm_canon_tok){ .start = (uint32_t)*pos,
+	    .end = (uint32_t)idx + 1, .type = PXM_CANON_STR };
 	return parse_string_slow(c, idx, i, pos);
+}
+
+/* Signature bytes (see struct pxm_canon_prog): a container's type (and
+ * its end), a key, or a scalar value (any: its bytes are copied as they
+ * stand).  pxm_canon_parse() reserved room for all of them. */
+#define SIG_SCALAR	0x08
+#define SIG_KEY		0x10
+#define SIG_CLOSE	0x20
+
+static inline void
+sig_byte(struct pxm_canon *c, unsigned char b)
+{
+	c->sig[c->siglen++] = b;
+}
+
+/* A key: its length, then its bytes as they stand in the line. */
+static inline void
+sig_key(struct pxm_canon *c, size_t t)
+{
+	const struct pxm_canon_tok *k = &c->tok[t];
+	const unsigned char *p = c->line + k->start + 1;
+	size_t n = k->len - 2;
+	unsigned char *d;
+	uint32_t n32;
+
+	d = c->sig + c->siglen;
+	*d++ = SIG_KEY;
+	if (n < 255) {
+		*d++ = (unsigned char)n;
+	} else {
+		*d++ = 255;
+		n32 = (uint32_t)n;
+		memcpy(d, &n32, 4);
+		d += 4;
+	}
+	if (n <= 16 && (size_t)(c->line + c->linelen - p) >= 16)
+		memcpy(d, p, 16);	/* fixed size: no branch on n (room left) */
+	else
+		memcpy(d, p, n);
+	c->siglen = (size_t)(d + n - c->sig);
 }
 
 static int
@@ -429,6 +516,7 @@ parse_number(struct pxm_canon *c, size_t *pos)
 	}
 	if ((r = push_tok(c, &idx, PXM_CANON_NUM, *pos)) != PXM_OK)
 		return r;
+	sig_byte(c, SIG_SCALAR);
 	c->tok[idx].len = (uint32_t)len;
 	c->tok[idx].end = (uint32_t)idx + 1;
 	c->tok[idx].flt = (uint8_t)flt;
@@ -448,6 +536,7 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 		return fail(c, "unexpected end of line", i);
 	switch (s[i]) {
 	case '"':
+		sig_byte(c, SIG_SCALAR);
 		return parse_string(c, pos);
 	case '{':
 	case '[': {
@@ -458,6 +547,7 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 			return fail(c, "nested too deeply", i);
 		if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
 			return r;
+		sig_byte(c, type);
 		i++;
 		members = 0;
 		sorts = 0;
@@ -471,6 +561,7 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 					return fail(c, "expected a string key", i);
 				if ((r = parse_string(c, &i)) != PXM_OK)
 					return r;
+				sig_key(c, c->ntok - 1);
 				if (i >= n || s[i] != ':')
 					return fail(c, "expected ':' right after the key", i);
 				i++;
@@ -478,6 +569,7 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 			child = c->ntok;
 			if (i < n && s[i] == '"') {
 				/* Most values are strings: no recursion for them. */
+				sig_byte(c, SIG_SCALAR);
 				if ((r = parse_string(c, &i)) != PXM_OK)
 					return r;
 			} else {
@@ -497,6 +589,7 @@ parse_value(struct pxm_canon *c, size_t *pos, int depth)
 			return fail(c, "expected ',' or the closing bracket", i);
 		}
 closed:
+		sig_byte(c, SIG_CLOSE | type);
 		c->tok[idx].len = (uint32_t)(i - *pos);
 		c->tok[idx].end = (uint32_t)c->ntok;
 		/* Only an object of two or more members can need re-ordering:
@@ -536,6 +629,7 @@ closed:
 	}
 	return fail(c, "not a JSON value Python writes", i);
 lit:
+	sig_byte(c, SIG_SCALAR);
 	c->tok[idx].end = (uint32_t)idx + 1;
 	*pos = i + c->tok[idx].len;
 	return PXM_OK;
@@ -556,6 +650,17 @@ pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len)
 		return fail(c, "line longer than 4 GiB", 0);
 	if ((r = stage1(c)) != PXM_OK)
 		return r;
+	/* The signature takes at most one byte per byte of the line, plus 4
+	 * per key of 255 bytes or more; and 16 of slack (sig_key()). */
+	if (2 * len + 64 > c->sigcap) {
+		unsigned char *g;
+
+		if ((g = realloc(c->sig, 2 * len + 64)) == NULL)
+			return PXM_E_NOMEM;
+		c->sig = g;
+		c->sigcap = 2 * len + 64;
+	}
+	c->siglen = 0;
 	if ((r = parse_value(c, &pos, 0)) != PXM_OK)
 		return r;
 	if (pos != len)
@@ -716,8 +821,7 @@ key_prefix(const struct pxm_canon *c, const unsigned char *p, size_t n)
 	 * `":` and a value, so the load rarely runs past the line. */
 	if ((size_t)(c->line + c->linelen - p) >= 8) {
 		memcpy(&v, p, 8);
-		if (n < 8)
-			v &= (1ULL << (8 * n)) - 1;
+		v &= ((1ULL << (8 * (n & 7))) - 1) | (0 - (uint64_t)(n >= 8));
 		return __builtin_bswap64(v);
 	}
 #endif
@@ -741,103 +845,197 @@ mem_cmp(const void *x, const void *y, void *ctx)
 	return mem_order(ctx, x, y);
 }
 
-/* A member name to leave out of the canonical form, ready to compare. */
-struct skipkey {
-	const char	*name;
-	size_t		len;
-	uint64_t	pfx;
-};
+/* Last 8 bytes of a key longer than 8 (raw: only compared for equality),
+ * 0 otherwise: with the prefix and the length, exact up to 16 bytes. */
+static inline uint64_t
+key_suffix(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
 
-/* Copy n bytes to the output without a libc call for the short spans most
- * tokens are (the output has room: pxm_canon_body reserves the line's
- * length, and the two sides never overlap). */
-static inline void
+	if (n > 8)
+		memcpy(&v, p + n - 8, 8);
+	return v;
+}
+
+/* Slack kept at the end of the output for put()'s fixed-size copies. */
+#define PUT_SLACK	32
+
+/*
+ * Copy n bytes of the line to the output.  Most spans are short, and a
+ * branch on their length mispredicts: when 32 bytes from src are still
+ * inside the line, copy exactly 32 (the output has PUT_SLACK bytes of room,
+ * the extra ones are overwritten next), else take the careful way.
+ */
+static inline __attribute__((always_inline)) void
 put(struct pxm_canon *c, const unsigned char *src, size_t n)
 {
 	unsigned char *d = (unsigned char *)c->out.data + c->out.len;
-	uint64_t a, b;
-	uint32_t x, y;
+	unsigned char tmp[PUT_SLACK];
 
 	c->out.len += n;
-	if (n > 16) {
+	if (n <= PUT_SLACK && (size_t)(c->line + c->linelen - src) >= PUT_SLACK) {
+		memcpy(tmp, src, PUT_SLACK);
+		memcpy(d, tmp, PUT_SLACK);
+	} else {
 		memcpy(d, src, n);
-	} else if (n >= 8) {
-		memcpy(&a, src, 8);
-		memcpy(&b, src + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n >= 4) {
-		memcpy(&x, src, 4);
-		memcpy(&y, src + n - 4, 4);
-		memcpy(d, &x, 4);
-		memcpy(d + n - 4, &y, 4);
-	} else if (n > 0) {
-		d[0] = src[0];
-		d[n / 2] = src[n / 2];
-		d[n - 1] = src[n - 1];
 	}
+}
+
+/* Note an output step in the program being recorded (c->rec); on a
+ * failed allocation stop recording: the line is just not remembered. */
+static void
+rec_op(struct pxm_canon *c, uint32_t a, uint32_t b)
+{
+	struct pxm_canon_prog *p = c->rec;
+	struct pxm_canon_op *op;
+	size_t cap;
+
+	if (p->nop == p->capop) {
+		cap = p->capop ? p->capop * 2 : 64;
+		if ((op = realloc(p->op, cap * sizeof *op)) == NULL) {
+			c->rec = NULL;
+			return;
+		}
+		p->op = op;
+		p->capop = cap;
+	}
+	p->op[p->nop].a = a;
+	p->op[p->nop].b = b;
+	p->nop++;
 }
 
 static inline void
 putc1(struct pxm_canon *c, char ch)
 {
 	c->out.data[c->out.len++] = ch;
+	if (c->rec != NULL)
+		rec_op(c, UINT32_MAX, (unsigned char)ch);
 }
 
-static int
-emit(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nskip);
+/* The bytes of tokens a..b (b's last byte included) to the output. */
+static inline void
+put_toks(struct pxm_canon *c, uint32_t a, uint32_t b)
+{
+	const struct pxm_canon_tok *ta = &c->tok[a], *tb = &c->tok[b];
+
+	put(c, c->line + ta->start, tb->start + tb->len - ta->start);
+	if (c->rec != NULL)
+		rec_op(c, a, b);
+}
+
+void
+pxm_canon_skip_init(struct pxm_canon_skip *s, const char *const *names)
+{
+	const char *nm;
+	static uint64_t last_id;
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	/* Remembered lines record which members this list left out, under
+	 * this id; a fresh id for every list keeps them exact. */
+	s->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
+	for (; names && names[s->n] && s->n < PXM_CANON_SKIP_MAX; s->n++) {
+		nm = names[s->n];
+		s->k[s->n].name = nm;
+		for (i = 0; nm[i] != '\0'; i++)
+			if (i < 8)
+				s->k[s->n].pfx |= (uint64_t)(unsigned char)nm[i] << (56 - 8 * i);
+		s->k[s->n].len = i;
+		s->k[s->n].sfx = key_suffix((const unsigned char *)nm, i);
+		s->lens |= i < 64 ? 1ULL << i : 0;
+	}
+}
 
 static inline int
-is_skipped(const struct pxm_canon *c, size_t i, uint64_t pfx,
-    const struct skipkey *sk, size_t nskip)
+is_skipped(const struct pxm_canon *c, size_t i, uint64_t pfx, uint64_t sfx,
+    const struct pxm_canon_skip *sk)
 {
 	const struct pxm_canon_tok *kt = &c->tok[i];
 	size_t j;
 
-	for (j = 0; j < nskip; j++) {
+	/* Most keys are ruled out by their length alone (escaped keys may
+	 * decode shorter: they are always compared). */
+	if (!kt->esc && kt->len - 2 < 64 && (sk->lens >> (kt->len - 2) & 1) == 0)
+		return 0;
+	for (j = 0; j < sk->n; j++) {
 		if (kt->esc) {
-			if (key_eq_lit(c, i, sk[j].name, sk[j].len))
+			if (key_eq_lit(c, i, sk->k[j].name, sk->k[j].len))
 				return 1;
-		} else if (pfx == sk[j].pfx && kt->len - 2 == sk[j].len &&
-		    (sk[j].len <= 8 || memcmp(c->line + kt->start + 9,
-		    sk[j].name + 8, sk[j].len - 8) == 0)) {
+		} else if (pfx == sk->k[j].pfx && kt->len - 2 == sk->k[j].len &&
+		    sfx == sk->k[j].sfx && (sk->k[j].len <= 16 ||
+		    memcmp(c->line + kt->start + 1, sk->k[j].name, sk->k[j].len) == 0)) {
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/*
- * An object, keys sorted by code point.  Skipped members (val 0 in the
- * scratch) are sorted with the others so that a duplicate is refused
- * whichever of the two is hashed: {"alg":..,"alg":..} is not a line
- * Python writes, even though neither copy reaches the canonical form.
- */
 static int
-emit_object(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nskip)
+emit(struct pxm_canon *c, size_t t);
+
+static inline int
+mem_reserve(struct pxm_canon *c, size_t n)
 {
 	struct pxm_canon_member *m;
-	size_t base = c->nmem, k, i, j, end = c->tok[t].end, first;
-	int r = PXM_OK, slow = 0;
+	size_t cap = c->capmem ? c->capmem : 64;
 
-	for (i = t + 1; i < end; i = c->tok[i + 1].end) {
+	if (c->nmem + n <= c->capmem)
+		return PXM_OK;
+	while (cap < c->nmem + n)
+		cap *= 2;
+	if ((m = realloc(c->mem, cap * sizeof *m)) == NULL)
+		return PXM_E_NOMEM;
+	c->mem = m;
+	c->capmem = cap;
+	return PXM_OK;
+}
+
+/* One member of the output: "key":value, the value re-ordered if needed. */
+static inline int
+emit_member(struct pxm_canon *c, uint32_t key, int *first)
+{
+	const struct pxm_canon_tok *kt = &c->tok[key], *vt = kt + 1;
+
+	if (!*first)
+		putc1(c, ',');
+	*first = 0;
+	if (!vt->sorts) {
+		/* "key":value is one span of the line. */
+		put_toks(c, key, key + 1);
+		return PXM_OK;
+	}
+	put_toks(c, key, key);
+	putc1(c, ':');
+	return emit(c, key + 1);
+}
+
+/*
+ * An object, keys sorted by code point.  Skipped members are sorted with
+ * the others so that a duplicate is refused whichever of the two is
+ * hashed: {"alg":..,"alg":..} is not a line Python writes, even though
+ * neither copy reaches the canonical form.
+ */
+static int
+emit_object(struct pxm_canon *c, size_t t, const struct pxm_canon_skip *sk)
+{
+	struct pxm_canon_member *m;
+	size_t base = c->nmem, k, i, j, end = c->tok[t].end;
+	int r = PXM_OK, slow = 0, first = 1;
+
+	for (i = t + 1, k = 0; i < end; i = c->tok[i + 1].end, k++) {
 		const struct pxm_canon_tok *kt = &c->tok[i];
-		uint64_t pfx = key_prefix(c, c->line + kt->start + 1, kt->len - 2);
+		const unsigned char *kp = c->line + kt->start + 1;
+		size_t kl = kt->len - 2;
+		uint64_t pfx = key_prefix(c, kp, kl);
 
-		if (c->nmem == c->capmem) {
-			size_t cap = c->capmem ? c->capmem * 2 : 64;
-			if ((m = realloc(c->mem, cap * sizeof *m)) == NULL)
-				return PXM_E_NOMEM;
-			c->mem = m;
-			c->capmem = cap;
-		}
+		if ((r = mem_reserve(c, 1)) != PXM_OK)
+			return r;
 		m = &c->mem[c->nmem++];
 		m->pfx = pfx;
 		m->key = (uint32_t)i;
-		m->val = nskip && is_skipped(c, i, pfx, sk, nskip) ? 0 : (uint32_t)i + 1;
+		m->skip = sk != NULL && is_skipped(c, i, pfx, key_suffix(kp, kl), sk);
 		slow |= kt->esc;
 	}
-	k = c->nmem - base;
 	m = c->mem + base;
 	if (slow)
 		/* An escaped key's bytes are not its code points: compare
@@ -860,26 +1058,13 @@ emit_object(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nski
 			goto out;
 		}
 	putc1(c, '{');
-	first = 1;
 	for (i = 0; i < k; i++) {
 		/* c->mem may move while emitting nested objects: index it. */
 		const struct pxm_canon_member *x = &c->mem[base + i];
-		const struct pxm_canon_tok *kt = &c->tok[x->key], *vt;
 
-		if (x->val == 0)
+		if (x->skip)
 			continue;
-		if (!first)
-			putc1(c, ',');
-		first = 0;
-		vt = &c->tok[x->val];
-		if (!vt->sorts) {
-			/* "key":value is one span of the line. */
-			put(c, c->line + kt->start, vt->start + vt->len - kt->start);
-			continue;
-		}
-		put(c, c->line + kt->start, kt->len);
-		putc1(c, ':');
-		if ((r = emit(c, x->val, NULL, 0)) != PXM_OK)
+		if ((r = emit_member(c, x->key, &first)) != PXM_OK)
 			goto out;
 	}
 	putc1(c, '}');
@@ -889,61 +1074,139 @@ out:
 }
 
 static int
-emit(struct pxm_canon *c, size_t t, const struct skipkey *sk, size_t nskip)
+emit(struct pxm_canon *c, size_t t)
 {
 	const struct pxm_canon_tok *k = &c->tok[t];
 	size_t i, end;
 	int r;
 
-	if (!k->sorts && nskip == 0) {
+	if (!k->sorts) {
 		/* Scalars, and containers with no object of two or more
 		 * members inside: the line's bytes are already canonical. */
-		put(c, c->line + k->start, k->len);
+		put_toks(c, (uint32_t)t, (uint32_t)t);
 		return PXM_OK;
 	}
 	if (k->type == PXM_CANON_OBJ)
-		return emit_object(c, t, sk, nskip);
+		return emit_object(c, t, NULL);
 	end = k->end;
 	putc1(c, '[');
 	for (i = t + 1; i < end; i = c->tok[i].end) {
 		if (i != t + 1)
 			putc1(c, ',');
-		if ((r = emit(c, i, NULL, 0)) != PXM_OK)
+		if ((r = emit(c, i)) != PXM_OK)
 			return r;
 	}
 	putc1(c, ']');
 	return PXM_OK;
 }
 
-int
-pxm_canon_body(struct pxm_canon *c, const char *const *skip)
+/* Move program i to the front (most recently used first). */
+static void
+to_front(struct pxm_canon *c, size_t i)
 {
-	struct skipkey sk[8];
-	size_t nskip = 0, i;
+	struct pxm_canon_prog p;
+
+	if (i == 0)
+		return;
+	p = c->prog[i];
+	memmove(&c->prog[1], &c->prog[0], i * sizeof p);
+	c->prog[0] = p;
+}
+
+/* The canonical body of a line whose signature is p's: p's steps. */
+static void
+replay(struct pxm_canon *c, const struct pxm_canon_prog *p)
+{
+	const struct pxm_canon_op *op = p->op, *end = p->op + p->nop;
+
+	for (; op < end; op++) {
+		if (op->a == UINT32_MAX) {
+			c->out.data[c->out.len++] = (char)op->b;
+		} else {
+			const struct pxm_canon_tok *ta = &c->tok[op->a], *tb = &c->tok[op->b];
+
+			put(c, c->line + ta->start, tb->start + tb->len - ta->start);
+		}
+	}
+}
+
+int
+pxm_canon_body_skip(struct pxm_canon *c, const struct pxm_canon_skip *sk)
+{
+	struct pxm_canon_prog *p;
+	uint64_t id;
+	size_t i;
 	int r;
 
 	pxm_buf_reset(&c->out);
 	/* The canonical form is never longer than the line: same tokens,
 	 * same separators, fewer members. */
-	if ((r = pxm_buf_reserve(&c->out, c->linelen + 2)) != PXM_OK)
+	if ((r = pxm_buf_reserve(&c->out, c->room + c->linelen + 2 + PUT_SLACK)) != PXM_OK)
 		return r;
+	memset(c->out.data, 0, c->room);
+	c->out.len = c->room;
 	c->nmem = 0;
 	if (c->ntok == 0 || c->tok[0].type != PXM_CANON_OBJ)
 		return fail(c, "not an object", 0);
-	for (; skip && skip[nskip] && nskip < 8; nskip++) {
-		sk[nskip].name = skip[nskip];
-		sk[nskip].pfx = 0;
-		for (i = 0; skip[nskip][i] != '\0'; i++)
-			if (i < 8)
-				sk[nskip].pfx |= (uint64_t)(unsigned char)skip[nskip][i] << (56 - 8 * i);
-		sk[nskip].len = i;
+	if (sk != NULL && sk->n == 0)
+		sk = NULL;
+	id = sk != NULL ? sk->id : 0;
+	for (i = 0; i < PXM_CANON_PROGS; i++) {
+		p = &c->prog[i];
+		if (p->valid && p->siglen == c->siglen && p->skip_id == id &&
+		    memcmp(p->sig, c->sig, c->siglen) == 0) {
+			/* Same token tree and keys as a line canonicalised
+			 * before: same steps (and no duplicate keys). */
+			to_front(c, i);
+			replay(c, &c->prog[0]);
+			c->replays++;
+			c->out.data[c->out.len] = '\0';
+			return PXM_OK;
+		}
 	}
+	/* The long way, recording the steps in place of the least recently
+	 * used program, which then moves to the front. */
+	to_front(c, PXM_CANON_PROGS - 1);
+	p = &c->prog[0];
+	p->valid = 0;
+	p->nop = 0;
+	c->rec = p;
 	/* The top level always goes through emit_object: it is where members
 	 * are left out, and where their duplicates are caught. */
-	if ((r = emit_object(c, 0, sk, nskip)) != PXM_OK)
+	r = emit_object(c, 0, sk);
+	if (r == PXM_OK && c->rec != NULL) {
+		if (p->sigcap < c->siglen) {
+			unsigned char *g = realloc(p->sig, c->siglen);
+
+			if (g != NULL) {
+				p->sig = g;
+				p->sigcap = c->siglen;
+			}
+		}
+		if (p->sigcap >= c->siglen) {
+			memcpy(p->sig, c->sig, c->siglen);
+			p->siglen = c->siglen;
+			p->skip_id = id;
+			p->valid = 1;
+		}
+	}
+	c->rec = NULL;
+	if (r != PXM_OK)
 		return r;
 	c->out.data[c->out.len] = '\0';
 	return PXM_OK;
+}
+
+int
+pxm_canon_body(struct pxm_canon *c, const char *const *skip)
+{
+	struct pxm_canon_skip sk;
+
+	if (skip == NULL || skip[0] == NULL)
+		return pxm_canon_body_skip(c, NULL);
+	/* A fresh id: what it remembers serves only this call. */
+	pxm_canon_skip_init(&sk, skip);
+	return pxm_canon_body_skip(c, &sk);
 }
 
 /* ------------------------------------------------------------ float repr */

@@ -67,8 +67,48 @@ struct pxm_canon_tok {
 
 struct pxm_canon_member {
 	uint64_t	pfx;	/* first 8 key bytes, big-endian (0: compare decoded) */
-	uint32_t	key;	/* token index of the key */
-	uint32_t	val;	/* token index of the value */
+	uint32_t	key;	/* token index of the key (its value is key + 1) */
+	uint8_t		skip;	/* left out of the canonical form */
+};
+
+/* Member names left out of the canonical form, prepared for comparison
+ * (pxm_canon_skip_init()); the names are not copied. */
+#define PXM_CANON_SKIP_MAX	8
+
+struct pxm_canon_skip {
+	uint64_t	id;	/* unique per pxm_canon_skip_init() (never 0) */
+	size_t		n;
+	uint64_t	lens;	/* bit L: some name is L bytes long (L < 64) */
+	struct {
+		const char	*name;
+		size_t		len;
+		uint64_t	pfx, sfx;
+	}		k[PXM_CANON_SKIP_MAX];
+};
+
+/*
+ * Whole lines, remembered: the parser writes a signature of the line's
+ * structure (in token order: each container's type and where it closes,
+ * every key's exact bytes, and a mark for each scalar value).  Two lines with the same signature have the same
+ * token tree and the same keys, so their canonical bodies are the same
+ * sequence of token spans and separators: that sequence (the "program")
+ * is recorded while a line is canonicalised the long way and replayed for
+ * the next lines of that structure, which is what one writer produces.
+ */
+#define PXM_CANON_PROGS		8
+
+struct pxm_canon_op {
+	uint32_t	a;	/* first token of the span; UINT32_MAX: a character */
+	uint32_t	b;	/* last token of the span, or the character */
+};
+
+struct pxm_canon_prog {
+	unsigned char	*sig;
+	size_t		siglen, sigcap;
+	struct pxm_canon_op *op;
+	size_t		nop, capop;
+	uint64_t	skip_id;	/* pxm_canon_skip.id it was built with, 0: none */
+	int		valid;
 };
 
 struct pxm_canon {
@@ -80,7 +120,15 @@ struct pxm_canon {
 	size_t			nmem, capmem;
 	uint64_t		*bits;	/* special bytes of the line (stage one) */
 	size_t			capbits;
-	struct pxm_buf		out;	/* canonical output */
+	unsigned char		*sig;	/* this line's signature */
+	size_t			siglen, sigcap;
+	struct pxm_canon_prog	prog[PXM_CANON_PROGS];	/* most recently used first */
+	struct pxm_canon_prog	*rec;	/* being recorded, or NULL */
+	uint64_t		replays;	/* bodies built from a remembered line */
+	struct pxm_buf		out;	/* canonical output, after `room` bytes */
+	size_t			room;	/* bytes left free at the start of out
+					 * (the walker puts the previous head
+					 * there: one MAC update per line) */
 	const char		*why;	/* what the strict parser disliked */
 	size_t			why_at;	/* byte offset of it */
 };
@@ -96,12 +144,18 @@ void	pxm_canon_free(struct pxm_canon *c);
 int	pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len);
 
 /**
- * Canonical form of the parsed top-level object into c->out (reset first),
+ * Canonical form of the parsed top-level object into c->out (reset first;
+ * the form starts at c->out.data + c->room, 0 unless set),
  * leaving out the members named in `skip` (NULL-terminated, at most 8),
  * with keys sorted at every level.  PXM_E_INVAL when an object has
  * duplicate keys, left-out members included.
  */
 int	pxm_canon_body(struct pxm_canon *c, const char *const *skip);
+/** Prepare `names` (NULL-terminated, at most PXM_CANON_SKIP_MAX) once, for
+ *  many pxm_canon_body_skip() calls. */
+void	pxm_canon_skip_init(struct pxm_canon_skip *s, const char *const *names);
+/** pxm_canon_body() with a prepared skip list (NULL: leave nothing out). */
+int	pxm_canon_body_skip(struct pxm_canon *c, const struct pxm_canon_skip *s);
 
 /** Token index of member `key` of object token `obj`, or -1. */
 long	pxm_canon_member(const struct pxm_canon *c, size_t obj, const char *key);

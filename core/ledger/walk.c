@@ -86,10 +86,13 @@ pxm_ledger_walk_init(struct pxm_ledger_walk *w, int keyed,
 
 	memset(w, 0, sizeof *w);
 	pxm_canon_init(&w->canon);
+	w->canon.room = 64;
+	pxm_canon_skip_init(&w->unhashed, pxm_ledger_unhashed);
 	w->keyed = keyed;
 	w->key = key;
 	w->keylen = keylen;
 	w->key_id = key_id;
+	w->key_id_len = key_id ? strlen(key_id) : 0;
 	pxm_ledger_walk_reset(w);
 	if ((w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (w->md = EVP_MD_CTX_new()) == NULL)
@@ -144,9 +147,9 @@ pxm_ledger_walk_free(struct pxm_ledger_walk *w)
 	memset(w, 0, sizeof *w);
 }
 
-int
-pxm_ledger_walk_hash(struct pxm_ledger_walk *w, const char *prev,
-    const char *canon, size_t n, char *out)
+/* The entry hash of msg, as 64 lowercase hex. */
+static int
+mac_hex(struct pxm_ledger_walk *w, const void *msg, size_t n, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0, i;
@@ -154,14 +157,12 @@ pxm_ledger_walk_hash(struct pxm_ledger_walk *w, const char *prev,
 
 	if (w->keyed) {
 		if (w->mac == NULL || !EVP_MAC_init(w->mac, NULL, 0, NULL) ||
-		    !EVP_MAC_update(w->mac, (const unsigned char *)prev, 64) ||
-		    !EVP_MAC_update(w->mac, (const unsigned char *)canon, n) ||
+		    !EVP_MAC_update(w->mac, msg, n) ||
 		    !EVP_MAC_final(w->mac, md, &mdlen, sizeof md))
 			return PXM_E_INTERNAL;
 	} else {
 		if (!EVP_DigestInit_ex(w->md, w->sha256, NULL) ||
-		    !EVP_DigestUpdate(w->md, prev, 64) ||
-		    !EVP_DigestUpdate(w->md, canon, n) ||
+		    !EVP_DigestUpdate(w->md, msg, n) ||
 		    !EVP_DigestFinal_ex(w->md, md, &ulen))
 			return PXM_E_INTERNAL;
 		mdlen = ulen;
@@ -172,6 +173,17 @@ pxm_ledger_walk_hash(struct pxm_ledger_walk *w, const char *prev,
 		memcpy(out + 2 * i, hexpair[md[i]], 2);
 	out[64] = '\0';
 	return PXM_OK;
+}
+
+int
+pxm_ledger_walk_hash_body(struct pxm_ledger_walk *w, const char *prev, char *out)
+{
+	struct pxm_canon *c = &w->canon;
+
+	if (c->room != 64 || c->out.len < 64)
+		return PXM_E_INTERNAL;
+	memcpy(c->out.data, prev, 64);
+	return mac_hex(w, c->out.data, c->out.len, out);
 }
 
 static void
@@ -209,6 +221,22 @@ tok_hash(struct pxm_ledger_walk *w, long t, char *out)
 	out[64] = '\0';
 	return 1;
 }
+
+/*
+ * 1 when token t is the string s (n bytes).  Escaped tokens never match:
+ * the strings compared here (alg, key_id, action names) hold no character
+ * Python's encoder escapes, so their one spelling is the plain one.
+ */
+static inline int
+tok_is(const struct pxm_canon *c, long t, const char *s, size_t n)
+{
+	const struct pxm_canon_tok *k = &c->tok[t];
+
+	return k->type == PXM_CANON_STR && !k->esc && k->len - 2 == n &&
+	    memcmp(c->line + k->start + 1, s, n) == 0;
+}
+
+#define TOK_IS(c, t, lit)	tok_is((c), (t), (lit), sizeof(lit) - 1)
 
 static int
 tok_is_str(struct pxm_ledger_walk *w, long t)
@@ -313,7 +341,7 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	/* Still rule 4: a duplicated member (hashed or not) is valid JSON
 	 * whose bytes are not the ones Python writes.  The canonical body
 	 * this builds is the one hashed below. */
-	if (pxm_canon_body(c, pxm_ledger_unhashed) != PXM_OK) {
+	if (pxm_canon_body_skip(c, &w->unhashed) != PXM_OK) {
 		bad(w, "line not in canonical form (%s at byte %zu)", c->why, c->why_at + 1);
 		return;
 	}
@@ -353,12 +381,12 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	}
 	t = m_alg;
 	if (w->keyed) {
-		if (t < 0 || !pxm_canon_str_eq(c, (size_t)t, LEDGER_ALG_HMAC)) {
+		if (t < 0 || !TOK_IS(c, t, LEDGER_ALG_HMAC)) {
 			bad(w, "expected an HMAC-keyed entry but found none (possible downgrade)");
 			return;
 		}
 	} else if (t >= 0) {
-		if (pxm_canon_str_eq(c, (size_t)t, LEDGER_ALG_HMAC)) {
+		if (TOK_IS(c, t, LEDGER_ALG_HMAC)) {
 			bad(w, "chain is HMAC-keyed but verify() has no key");
 			return;
 		}
@@ -375,11 +403,11 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	}
 	if (w->keyed && w->key_id != NULL &&
 	    (t = m_keyid) >= 0 &&
-	    !pxm_canon_str_eq(c, (size_t)t, w->key_id)) {
+	    !tok_is(c, t, w->key_id, w->key_id_len)) {
 		bad(w, "key_id mismatch (entry MAC'd with a different key)");
 		return;
 	}
-	if (pxm_ledger_walk_hash(w, prev, c->out.data, c->out.len, mine) != PXM_OK) {
+	if (pxm_ledger_walk_hash_body(w, prev, mine) != PXM_OK) {
 		bad(w, "internal error computing the entry hash");
 		return;
 	}
@@ -397,13 +425,13 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	}
 	detail = m_detail;
 	if ((t = m_action) >= 0) {
-		if (pxm_canon_str_eq(c, (size_t)t, "audit_checkpoint")) {
+		if (TOK_IS(c, t, "audit_checkpoint")) {
 			check_checkpoint(w, detail);
 			if (w->failed)
 				return;
-		} else if (pxm_canon_str_eq(c, (size_t)t, "audit_repair")) {
+		} else if (TOK_IS(c, t, "audit_repair")) {
 			w->repairs++;
-		} else if (pxm_canon_str_eq(c, (size_t)t, "audit_rotate") && detail >= 0 &&
+		} else if (TOK_IS(c, t, "audit_rotate") && detail >= 0 &&
 		    (t = pxm_canon_member(c, (size_t)detail, "sealed")) >= 0 &&
 		    c->tok[t].type == PXM_CANON_TRUE) {
 			w->sealed = 1;
