@@ -171,65 +171,49 @@ push_tok(struct pxm_canon *c, size_t *idx, uint8_t type, size_t start)
 /*
  * Stage one: before parsing, one data-parallel pass over the line marks
  * its "special" bytes ('"', '\\', C0 controls, bytes >= 0x80) in a bitmap,
- * its quotes in a second one, and a sentinel (special, not a quote) at the
- * line's end.  Where a string's plain run stops is then a bit scan, not a
- * loop over the bytes that the next token would wait for (the parser is
- * otherwise latency-bound), and whether it stops at its closing quote is
- * a bit test rather than a load of that byte.  The two maps are
- * interleaved: word w of each is c->bits[2w] and c->bits[2w + 1].
+ * plus a sentinel bit at the line's end.  Finding where a string's plain
+ * run stops is then a bit scan, not a loop over the bytes that the next
+ * token would have to wait for (the parser is otherwise latency-bound).
  */
 #ifdef PXM_CANON_SSE2
 #include <emmintrin.h>
 
-static inline void
-classify16(const unsigned char *p, uint64_t *sp, uint64_t *qt)
+static inline uint64_t
+special16(const unsigned char *p)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
 	/* A signed compare below 0x20 catches the controls and every byte
 	 * with its top bit set. */
-	__m128i m = _mm_or_si128(_mm_or_si128(q,
+	__m128i m = _mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
 	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
 
-	*sp = (uint64_t)(unsigned)_mm_movemask_epi8(m);
-	*qt = (uint64_t)(unsigned)_mm_movemask_epi8(q);
+	return (uint64_t)(unsigned)_mm_movemask_epi8(m);
 }
 
-static inline void
-classify64(const unsigned char *p, uint64_t *sp, uint64_t *qt)
+static inline uint64_t
+special64(const unsigned char *p)
 {
-	uint64_t s0, s1, s2, s3, q0, q1, q2, q3;
-
-	classify16(p, &s0, &q0);
-	classify16(p + 16, &s1, &q1);
-	classify16(p + 32, &s2, &q2);
-	classify16(p + 48, &s3, &q3);
-	*sp = s0 | s1 << 16 | s2 << 32 | s3 << 48;
-	*qt = q0 | q1 << 16 | q2 << 32 | q3 << 48;
+	return special16(p) | special16(p + 16) << 16 | special16(p + 32) << 32 |
+	    special16(p + 48) << 48;
 }
 #else
 #define ONES	0x0101010101010101ULL
 #define HIGHS	0x8080808080808080ULL
 #define LOW7	0x7f7f7f7f7f7f7f7fULL
 
-/* The top bit of each byte of m, gathered into one byte, first byte lowest
- * (the products land on distinct bits, so nothing carries). */
-static inline uint64_t
-gather8(uint64_t m)
-{
-	return (((m & HIGHS) >> 7) * 0x0102040810204080ULL) >> 56;
-}
-
 /*
  * SWAR, eight bytes at a time, exact per byte (no borrow crosses bytes):
  * ~((x & 0x7f) + 0x7f | x) has its top bit set iff x == 0, and
- * ~((x & 0x7f) + 0x60 | x) iff x < 0x20.
+ * ~((x & 0x7f) + 0x60 | x) iff x < 0x20.  The multiply gathers the eight
+ * top bits into one byte, first byte lowest (the products land on
+ * distinct bits, so nothing carries).
  */
-static inline void
-classify8(const unsigned char *p, uint64_t *sp, uint64_t *qt)
+static inline uint64_t
+special8(const unsigned char *p)
 {
-	uint64_t v, q, b, zq;
+	uint64_t v, q, b, m;
 
 	memcpy(&v, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -237,61 +221,55 @@ classify8(const unsigned char *p, uint64_t *sp, uint64_t *qt)
 #endif
 	q = v ^ (ONES * '"');
 	b = v ^ (ONES * '\\');
-	zq = ~(((q & LOW7) + LOW7) | q);
-	*sp = gather8(zq | ~(((b & LOW7) + LOW7) | b) |
-	    ~(((v & LOW7) + ONES * 0x60) | v) | v);
-	*qt = gather8(zq);
+	m = ~(((q & LOW7) + LOW7) | q) | ~(((b & LOW7) + LOW7) | b) |
+	    ~(((v & LOW7) + ONES * 0x60) | v) | v;
+	return (((m & HIGHS) >> 7) * 0x0102040810204080ULL) >> 56;
 }
 
-static inline void
-classify64(const unsigned char *p, uint64_t *sp, uint64_t *qt)
+static inline uint64_t
+special64(const unsigned char *p)
 {
-	uint64_t s8, q8;
+	uint64_t m = 0;
 	int k;
 
-	*sp = *qt = 0;
-	for (k = 0; k < 8; k++) {
-		classify8(p + 8 * k, &s8, &q8);
-		*sp |= s8 << (8 * k);
-		*qt |= q8 << (8 * k);
-	}
+	for (k = 0; k < 8; k++)
+		m |= special8(p + 8 * k) << (8 * k);
+	return m;
 }
 #endif
 
+/* The bitmap of c->line: c->bits[i / 64] bit i % 64; bit linelen set. */
 static int
 stage1(struct pxm_canon *c)
 {
 	const unsigned char *s = c->line;
-	size_t n = c->linelen, nw = n / 64 + 1, w, i, drop;
+	size_t n = c->linelen, nw = n / 64 + 1, w, i;
 	unsigned char tail[64];
-	uint64_t *b, sp, qt;
+	uint64_t *b;
 
-	if (2 * nw > c->capbits) {
-		if ((b = realloc(c->bits, 2 * nw * sizeof *b)) == NULL)
+	if (nw > c->capbits) {
+		if ((b = realloc(c->bits, nw * sizeof *b)) == NULL)
 			return PXM_E_NOMEM;
 		c->bits = b;
-		c->capbits = 2 * nw;
+		c->capbits = nw;
 	}
 	b = c->bits;
 	for (w = 0; w + 1 < nw; w++)
-		classify64(s + 64 * w, &b[2 * w], &b[2 * w + 1]);
+		b[w] = special64(s + 64 * w);
 	i = 64 * w;
-	sp = qt = 0;
-	if (i < n && n >= 64) {
-		/* The line's last 64 bytes; drop the ones already seen. */
-		drop = 64 - (n - i);
-		classify64(s + n - 64, &sp, &qt);
-		sp >>= drop;
-		qt >>= drop;
-	} else if (i < n) {
-		memset(tail, 'a', sizeof tail);
-		memcpy(tail, s, n);
-		classify64(tail, &sp, &qt);
-		sp &= (1ULL << n) - 1;
-		qt &= (1ULL << n) - 1;
+	if (i < n) {
+		if (n >= 64) {
+			/* The line's last 64 bytes; drop the ones already seen. */
+			b[w] = special64(s + n - 64) >> (64 - (n - i));
+		} else {
+			memset(tail, 'a', sizeof tail);
+			memcpy(tail, s, n);
+			b[w] = special64(tail) & ((1ULL << n) - 1);
+		}
+	} else {
+		b[w] = 0;
 	}
-	b[2 * w] = sp | 1ULL << (n & 63);
-	b[2 * w + 1] = qt;
+	b[w] |= 1ULL << (n & 63);
 	return PXM_OK;
 }
 
@@ -301,26 +279,13 @@ next_special(const struct pxm_canon *c, size_t i)
 {
 	const uint64_t *b = c->bits;
 	size_t w = i >> 6;
-	uint64_t m = b[2 * w] >> (i & 63);
+	uint64_t m = b[w] >> (i & 63);
 
 	if (m != 0)
 		return i + (size_t)__builtin_ctzll(m);
-	while ((m = b[2 * ++w]) == 0)
+	while ((m = b[++w]) == 0)
 		;
 	return (w << 6) + (size_t)__builtin_ctzll(m);
-}
-
-/* When the first special byte at or after i lies in i's word and is a
- * quote, its index; else 0 (i > 0 always: i follows an opening quote). */
-static inline size_t
-quote_in_word(const struct pxm_canon *c, size_t i)
-{
-	const uint64_t *b = c->bits + 2 * (i >> 6);
-	uint64_t sp = b[0] >> (i & 63), qt = b[1] >> (i & 63);
-
-	if ((sp & (0 - sp) & qt) == 0)
-		return 0;
-	return i + (size_t)__builtin_ctzll(sp);
 }
 
 static inline int

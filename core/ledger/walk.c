@@ -238,6 +238,24 @@ tok_is(const struct pxm_canon *c, long t, const char *s, size_t n)
 
 #define TOK_IS(c, t, lit)	tok_is((c), (t), (lit), sizeof(lit) - 1)
 
+/*
+ * 1 when token t is a plain string holding exactly the 64 bytes of head,
+ * compared in constant time.  head is lowercase hex (the running head, or
+ * a hash we computed), so equal bytes are valid hex: no separate check.
+ */
+static int
+tok_head_eq(const struct pxm_canon *c, long t, const char *head)
+{
+	const struct pxm_canon_tok *k;
+
+	if (t < 0)
+		return 0;
+	k = &c->tok[t];
+	if (k->type != PXM_CANON_STR || k->esc || k->len != 66)
+		return 0;
+	return head_eq((const char *)c->line + k->start + 1, head);
+}
+
 static int
 tok_is_str(struct pxm_ledger_walk *w, long t)
 {
@@ -300,7 +318,7 @@ void
 pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, int has_nl)
 {
 	struct pxm_canon *c = &w->canon;
-	char prev[65], stored[65], mine[65];
+	char mine[65];
 	long t, detail, m_prev, m_entry, m_alg, m_keyid, m_seq, m_action, m_detail;
 	uint64_t seq;
 	json_t *j;
@@ -374,8 +392,7 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 				*slot = (long)i + 1;
 		}
 	}
-	if (!tok_hash(w, m_prev, prev) ||
-	    !head_eq(prev, w->head)) {
+	if (!tok_head_eq(c, m_prev, w->head)) {
 		bad(w, "prev_hash mismatch (entry inserted, removed, or reordered)");
 		return;
 	}
@@ -407,12 +424,11 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 		bad(w, "key_id mismatch (entry MAC'd with a different key)");
 		return;
 	}
-	if (pxm_ledger_walk_hash_body(w, prev, mine) != PXM_OK) {
+	if (pxm_ledger_walk_hash_body(w, w->head, mine) != PXM_OK) {
 		bad(w, "internal error computing the entry hash");
 		return;
 	}
-	if (!tok_hash(w, m_entry, stored) ||
-	    !head_eq(stored, mine)) {
+	if (!tok_head_eq(c, m_entry, mine)) {
 		bad(w, "entry_hash mismatch (entry altered)");
 		return;
 	}
