@@ -358,6 +358,20 @@ parse_string_slow(struct pxm_canon *c, size_t idx, size_t i, size_t *pos)
 	}
 }
 
+/* A string token, every field written (the four one-byte fields side by
+ * side, which the compiler merges into one store). */
+static inline void
+set_str(struct pxm_canon_tok *t, size_t start, size_t len, size_t idx)
+{
+	t->start = (uint32_t)start;
+	t->len = (uint32_t)len;
+	t->end = (uint32_t)idx + 1;
+	t->type = PXM_CANON_STR;
+	t->esc = 0;
+	t->flt = 0;
+	t->sorts = 0;
+}
+
 /* The string whose opening quote is at *pos; *pos ends past its closing
  * quote.  Inlined: the common string is plain ASCII up to its quote. */
 static inline __attribute__((always_inline)) int
@@ -373,15 +387,11 @@ parse_string(struct pxm_canon *c, size_t *pos)
 	i = next_special(c, *pos + 1);
 	if (__builtin_expect(i < n && s[i] == '"', 1)) {
 		i++;
-		/* One store of the whole token. */
-		c->tok[idx] = (struct pxm_canon_tok){ .start = (uint32_t)*pos,
-		    .len = (uint32_t)(i - *pos), .end = (uint32_t)idx + 1,
-		    .type = PXM_CANON_STR };
+		set_str(&c->tok[idx], *pos, i - *pos, idx);
 		*pos = i;
 		return PXM_OK;
 	}
-	c->tok[idx] = (struct pxm_canon_tok){ .start = (uint32_t)*pos,
-	    .end = (uint32_t)idx + 1, .type = PXM_CANON_STR };
+	set_str(&c->tok[idx], *pos, 0, idx);
 	return parse_string_slow(c, idx, i, pos);
 }
 
@@ -489,114 +499,119 @@ parse_number(struct pxm_canon *c, size_t *pos)
 	return PXM_OK;
 }
 
-static int
-parse_value(struct pxm_canon *c, size_t *pos, int depth)
+/* A literal (true, false, null) of the given type and spelling at i. */
+static inline int
+parse_lit(struct pxm_canon *c, size_t *pos, uint8_t type, const char *lit, size_t n)
 {
-	const unsigned char *s = c->line;
-	size_t n = c->linelen, i = *pos, idx, child, members;
-	uint8_t sorts;
+	size_t i = *pos, idx;
 	int r;
 
+	if (c->linelen - i < n || memcmp(c->line + i, lit, n) != 0)
+		return fail(c, "not a JSON value Python writes", i);
+	if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
+		return r;
+	sig_byte(c, SIG_SCALAR);
+	c->tok[idx].len = (uint32_t)n;
+	c->tok[idx].end = (uint32_t)idx + 1;
+	*pos = i + n;
+	return PXM_OK;
+}
+
+/*
+ * The value at *pos; *sorts is set when it is a container that holds an
+ * object of two or more members.  An if-chain rather than a switch: a
+ * jump table's indirect branch mispredicts on the mix of value types.
+ */
+static int
+parse_value(struct pxm_canon *c, size_t *pos, int depth, uint8_t *sorts)
+{
+	const unsigned char *s = c->line;
+	size_t n = c->linelen, i = *pos, idx, members;
+	uint8_t type, close, inner = 0, sub;
+	int r;
+
+	*sorts = 0;
 	if (i >= n)
 		return fail(c, "unexpected end of line", i);
-	switch (s[i]) {
-	case '"':
+	if (s[i] == '"') {
 		sig_byte(c, SIG_SCALAR);
 		return parse_string(c, pos);
-	case '{':
-	case '[': {
-		uint8_t type = s[i] == '{' ? PXM_CANON_OBJ : PXM_CANON_ARR;
-		unsigned char close = s[i] == '{' ? '}' : ']';
-
-		if (depth >= PXM_CANON_MAX_DEPTH)
-			return fail(c, "nested too deeply", i);
-		if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
-			return r;
-		sig_byte(c, type);
+	}
+	if ((s[i] >= '0' && s[i] <= '9') || s[i] == '-')
+		return parse_number(c, pos);
+	if (s[i] == '{') {
+		type = PXM_CANON_OBJ;
+		close = '}';
+	} else if (s[i] == '[') {
+		type = PXM_CANON_ARR;
+		close = ']';
+	} else if (s[i] == 't') {
+		return parse_lit(c, pos, PXM_CANON_TRUE, "true", 4);
+	} else if (s[i] == 'f') {
+		return parse_lit(c, pos, PXM_CANON_FALSE, "false", 5);
+	} else if (s[i] == 'n') {
+		return parse_lit(c, pos, PXM_CANON_NULL, "null", 4);
+	} else {
+		return fail(c, "not a JSON value Python writes", i);
+	}
+	if (depth >= PXM_CANON_MAX_DEPTH)
+		return fail(c, "nested too deeply", i);
+	if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
+		return r;
+	sig_byte(c, type);
+	i++;
+	members = 0;
+	if (i < n && s[i] == close) {
 		i++;
-		members = 0;
-		sorts = 0;
+		goto closed;
+	}
+	for (;;) {
+		if (type == PXM_CANON_OBJ) {
+			if (i >= n || s[i] != '"')
+				return fail(c, "expected a string key", i);
+			if ((r = parse_string(c, &i)) != PXM_OK)
+				return r;
+			sig_key(c, c->ntok - 1);
+			if (i >= n || s[i] != ':')
+				return fail(c, "expected ':' right after the key", i);
+			i++;
+		}
+		if (i < n && s[i] == '"') {
+			/* Most values are strings: no recursion for them. */
+			sig_byte(c, SIG_SCALAR);
+			if ((r = parse_string(c, &i)) != PXM_OK)
+				return r;
+		} else {
+			/* Through a copy: `i` itself never has its address
+			 * taken, so it stays in a register (else every step of
+			 * this loop waits on a store and a load). */
+			size_t j = i;
+
+			if ((r = parse_value(c, &j, depth + 1, &sub)) != PXM_OK)
+				return r;
+			i = j;
+			inner |= sub;
+		}
+		members++;
+		if (i < n && s[i] == ',') {
+			i++;
+			continue;
+		}
 		if (i < n && s[i] == close) {
 			i++;
-			goto closed;
+			break;
 		}
-		for (;;) {
-			if (type == PXM_CANON_OBJ) {
-				if (i >= n || s[i] != '"')
-					return fail(c, "expected a string key", i);
-				if ((r = parse_string(c, &i)) != PXM_OK)
-					return r;
-				sig_key(c, c->ntok - 1);
-				if (i >= n || s[i] != ':')
-					return fail(c, "expected ':' right after the key", i);
-				i++;
-			}
-			child = c->ntok;
-			if (i < n && s[i] == '"') {
-				/* Most values are strings: no recursion for them. */
-				sig_byte(c, SIG_SCALAR);
-				if ((r = parse_string(c, &i)) != PXM_OK)
-					return r;
-			} else {
-				if ((r = parse_value(c, &i, depth + 1)) != PXM_OK)
-					return r;
-				sorts |= c->tok[child].sorts;
-			}
-			members++;
-			if (i < n && s[i] == ',') {
-				i++;
-				continue;
-			}
-			if (i < n && s[i] == close) {
-				i++;
-				break;
-			}
-			return fail(c, "expected ',' or the closing bracket", i);
-		}
+		return fail(c, "expected ',' or the closing bracket", i);
+	}
 closed:
-		sig_byte(c, SIG_CLOSE | type);
-		c->tok[idx].len = (uint32_t)(i - *pos);
-		c->tok[idx].end = (uint32_t)c->ntok;
-		/* Only an object of two or more members can need re-ordering:
-		 * anything else is copied as it stands (pxm_canon_body). */
-		c->tok[idx].sorts = sorts | (type == PXM_CANON_OBJ && members > 1);
-		*pos = i;
-		return PXM_OK;
-	}
-	case 't':
-		if (n - i >= 4 && memcmp(s + i, "true", 4) == 0) {
-			if ((r = push_tok(c, &idx, PXM_CANON_TRUE, i)) != PXM_OK)
-				return r;
-			c->tok[idx].len = 4;
-			goto lit;
-		}
-		break;
-	case 'f':
-		if (n - i >= 5 && memcmp(s + i, "false", 5) == 0) {
-			if ((r = push_tok(c, &idx, PXM_CANON_FALSE, i)) != PXM_OK)
-				return r;
-			c->tok[idx].len = 5;
-			goto lit;
-		}
-		break;
-	case 'n':
-		if (n - i >= 4 && memcmp(s + i, "null", 4) == 0) {
-			if ((r = push_tok(c, &idx, PXM_CANON_NULL, i)) != PXM_OK)
-				return r;
-			c->tok[idx].len = 4;
-			goto lit;
-		}
-		break;
-	default:
-		if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))
-			return parse_number(c, pos);
-		break;
-	}
-	return fail(c, "not a JSON value Python writes", i);
-lit:
-	sig_byte(c, SIG_SCALAR);
-	c->tok[idx].end = (uint32_t)idx + 1;
-	*pos = i + c->tok[idx].len;
+	sig_byte(c, SIG_CLOSE | type);
+	/* Only an object of two or more members can need re-ordering:
+	 * anything else is copied as it stands (pxm_canon_body). */
+	*sorts = inner | (type == PXM_CANON_OBJ && members > 1);
+	c->tok[idx].len = (uint32_t)(i - *pos);
+	c->tok[idx].end = (uint32_t)c->ntok;
+	c->tok[idx].sorts = *sorts;
+	*pos = i;
 	return PXM_OK;
 }
 
@@ -604,6 +619,7 @@ int
 pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len)
 {
 	size_t pos = 0;
+	uint8_t sorts;
 	int r;
 
 	c->line = (const unsigned char *)line;
@@ -626,7 +642,7 @@ pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len)
 		c->sigcap = 2 * len + 64;
 	}
 	c->siglen = 0;
-	if ((r = parse_value(c, &pos, 0)) != PXM_OK)
+	if ((r = parse_value(c, &pos, 0, &sorts)) != PXM_OK)
 		return r;
 	if (pos != len)
 		return fail(c, "trailing bytes after the JSON value", pos);
