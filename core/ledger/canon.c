@@ -111,8 +111,16 @@ pxm_canon_init(struct pxm_canon *c)
 void
 pxm_canon_free(struct pxm_canon *c)
 {
+	size_t i;
+
 	free(c->tok);
 	free(c->mem);
+	free(c->bits);
+	free(c->sig);
+	for (i = 0; i < PXM_CANON_PROGS; i++) {
+		free(c->prog[i].sig);
+		free(c->prog[i].op);
+	}
 	pxm_buf_free(&c->out);
 	memset(c, 0, sizeof *c);
 }
@@ -127,24 +135,157 @@ fail(struct pxm_canon *c, const char *why, size_t at)
 	return PXM_E_INVAL;
 }
 
+/* Out of line: runs a handful of times per walker, not per token. */
 static int
+tok_grow(struct pxm_canon *c)
+{
+	struct pxm_canon_tok *t;
+	size_t cap = c->captok ? c->captok * 2 : 64;
+
+	if ((t = realloc(c->tok, cap * sizeof *t)) == NULL)
+		return PXM_E_NOMEM;
+	c->tok = t;
+	c->captok = cap;
+	return PXM_OK;
+}
+
+static inline int
 push_tok(struct pxm_canon *c, size_t *idx, uint8_t type, size_t start)
 {
 	struct pxm_canon_tok *t;
 
-	if (c->ntok == c->captok) {
-		size_t cap = c->captok ? c->captok * 2 : 64;
-		if ((t = realloc(c->tok, cap * sizeof *t)) == NULL)
-			return PXM_E_NOMEM;
-		c->tok = t;
-		c->captok = cap;
-	}
+	if (__builtin_expect(c->ntok == c->captok, 0) && tok_grow(c) != PXM_OK)
+		return PXM_E_NOMEM;
 	t = &c->tok[c->ntok];
-	memset(t, 0, sizeof *t);
-	t->type = type;
 	t->start = (uint32_t)start;
+	t->len = 0;
+	t->end = 0;
+	t->type = type;
+	t->esc = 0;
+	t->flt = 0;
+	t->sorts = 0;
 	*idx = c->ntok++;
 	return PXM_OK;
+}
+
+/*
+ * Stage one: before parsing, one data-parallel pass over the line marks
+ * its "special" bytes ('"', '\\', C0 controls, bytes >= 0x80) in a bitmap,
+ * plus a sentinel bit at the line's end.  Finding where a string's plain
+ * run stops is then a bit scan, not a loop over the bytes that the next
+ * token would have to wait for (the parser is otherwise latency-bound).
+ */
+#ifdef PXM_CANON_SSE2
+#include <emmintrin.h>
+
+static inline uint64_t
+special16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* A signed compare below 0x20 catches the controls and every byte
+	 * with its top bit set. */
+	__m128i m = _mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+
+	return (uint64_t)(unsigned)_mm_movemask_epi8(m);
+}
+
+static inline uint64_t
+special64(const unsigned char *p)
+{
+	return special16(p) | special16(p + 16) << 16 | special16(p + 32) << 32 |
+	    special16(p + 48) << 48;
+}
+#else
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+#define LOW7	0x7f7f7f7f7f7f7f7fULL
+
+/*
+ * SWAR, eight bytes at a time, exact per byte (no borrow crosses bytes):
+ * ~((x & 0x7f) + 0x7f | x) has its top bit set iff x == 0, and
+ * ~((x & 0x7f) + 0x60 | x) iff x < 0x20.  The multiply gathers the eight
+ * top bits into one byte, first byte lowest (the products land on
+ * distinct bits, so nothing carries).
+ */
+static inline uint64_t
+special8(const unsigned char *p)
+{
+	uint64_t v, q, b, m;
+
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	q = v ^ (ONES * '"');
+	b = v ^ (ONES * '\\');
+	m = ~(((q & LOW7) + LOW7) | q) | ~(((b & LOW7) + LOW7) | b) |
+	    ~(((v & LOW7) + ONES * 0x60) | v) | v;
+	return (((m & HIGHS) >> 7) * 0x0102040810204080ULL) >> 56;
+}
+
+static inline uint64_t
+special64(const unsigned char *p)
+{
+	uint64_t m = 0;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		m |= special8(p + 8 * k) << (8 * k);
+	return m;
+}
+#endif
+
+/* The bitmap of c->line: c->bits[i / 64] bit i % 64; bit linelen set. */
+static int
+stage1(struct pxm_canon *c)
+{
+	const unsigned char *s = c->line;
+	size_t n = c->linelen, nw = n / 64 + 1, w, i;
+	unsigned char tail[64];
+	uint64_t *b;
+
+	if (nw > c->capbits) {
+		if ((b = realloc(c->bits, nw * sizeof *b)) == NULL)
+			return PXM_E_NOMEM;
+		c->bits = b;
+		c->capbits = nw;
+	}
+	b = c->bits;
+	for (w = 0; w + 1 < nw; w++)
+		b[w] = special64(s + 64 * w);
+	i = 64 * w;
+	if (i < n) {
+		if (n >= 64) {
+			/* The line's last 64 bytes; drop the ones already seen. */
+			b[w] = special64(s + n - 64) >> (64 - (n - i));
+		} else {
+			memset(tail, 'a', sizeof tail);
+			memcpy(tail, s, n);
+			b[w] = special64(tail) & ((1ULL << n) - 1);
+		}
+	} else {
+		b[w] = 0;
+	}
+	b[w] |= 1ULL << (n & 63);
+	return PXM_OK;
+}
+
+/* First special byte at or after i (i <= linelen), or linelen. */
+static inline size_t
+next_special(const struct pxm_canon *c, size_t i)
+{
+	const uint64_t *b = c->bits;
+	size_t w = i >> 6;
+	uint64_t m = b[w] >> (i & 63);
+
+	if (m != 0)
+		return i + (size_t)__builtin_ctzll(m);
+	while ((m = b[++w]) == 0)
+		;
+	return (w << 6) + (size_t)__builtin_ctzll(m);
 }
 
 static inline int
@@ -159,30 +300,26 @@ hexval(unsigned char x)
 	return x <= '9' ? x - '0' : x - 'a' + 10;
 }
 
+/* The rest of a string from its first escape, control or non-ASCII byte
+ * at i (the token is idx, its opening quote at *pos). */
 static int
-parse_string(struct pxm_canon *c, size_t *pos)
+parse_string_slow(struct pxm_canon *c, size_t idx, size_t i, size_t *pos)
 {
 	const unsigned char *s = c->line;
-	size_t n = c->linelen, i = *pos + 1, idx, k;
-	int r, esc = 0, v;
+	size_t n = c->linelen, k;
+	int v;
 
-	if ((r = push_tok(c, &idx, PXM_CANON_STR, *pos)) != PXM_OK)
-		return r;
 	for (;;) {
-		while (i < n && strclass[s[i]] == C_PLAIN)
-			i++;
 		if (i >= n)
 			return fail(c, "unterminated string", *pos);
 		switch (strclass[s[i]]) {
 		case C_QUOTE:
 			i++;
 			c->tok[idx].len = (uint32_t)(i - *pos);
-			c->tok[idx].end = (uint32_t)idx + 1;
-			c->tok[idx].esc = (uint8_t)esc;
 			*pos = i;
 			return PXM_OK;
 		case C_BSL:
-			esc = 1;
+			c->tok[idx].esc = 1;
 			if (i + 1 >= n)
 				return fail(c, "unterminated escape", i);
 			switch (s[i + 1]) {
@@ -209,13 +346,93 @@ parse_string(struct pxm_canon *c, size_t *pos)
 			break;
 		case C_CTL:
 			return fail(c, "raw control character inside a string", i);
-		default: /* C_HIGH */
+		case C_HIGH:
 			if ((k = utf8_one(s + i, n - i)) == 0)
 				return fail(c, "invalid UTF-8", i);
 			i += k;
 			break;
+		default:
+			break;
 		}
+		i = next_special(c, i);
 	}
+}
+
+/* A string token, every field written (the four one-byte fields side by
+ * side, which the compiler merges into one store). */
+static inline void
+set_str(struct pxm_canon_tok *t, size_t start, size_t len, size_t idx)
+{
+	t->start = (uint32_t)start;
+	t->len = (uint32_t)len;
+	t->end = (uint32_t)idx + 1;
+	t->type = PXM_CANON_STR;
+	t->esc = 0;
+	t->flt = 0;
+	t->sorts = 0;
+}
+
+/* The string whose opening quote is at *pos; *pos ends past its closing
+ * quote.  Inlined: the common string is plain ASCII up to its quote. */
+static inline __attribute__((always_inline)) int
+parse_string(struct pxm_canon *c, size_t *pos)
+{
+	const unsigned char *s = c->line;
+	size_t n = c->linelen, i, idx;
+	int r;
+
+	if (__builtin_expect(c->ntok == c->captok, 0) && (r = tok_grow(c)) != PXM_OK)
+		return r;
+	idx = c->ntok++;
+	i = next_special(c, *pos + 1);
+	if (__builtin_expect(i < n && s[i] == '"', 1)) {
+		i++;
+		set_str(&c->tok[idx], *pos, i - *pos, idx);
+		*pos = i;
+		return PXM_OK;
+	}
+	set_str(&c->tok[idx], *pos, 0, idx);
+	return parse_string_slow(c, idx, i, pos);
+}
+
+/* Signature bytes (see struct pxm_canon_prog): a container's type (and
+ * its end), a key, or a scalar value (any: its bytes are copied as they
+ * stand).  pxm_canon_parse() reserved room for all of them. */
+#define SIG_SCALAR	0x08
+#define SIG_KEY		0x10
+#define SIG_CLOSE	0x20
+
+static inline void
+sig_byte(struct pxm_canon *c, unsigned char b)
+{
+	c->sig[c->siglen++] = b;
+}
+
+/* A key: its length, then its bytes as they stand in the line. */
+static inline void
+sig_key(struct pxm_canon *c, size_t t)
+{
+	const struct pxm_canon_tok *k = &c->tok[t];
+	const unsigned char *p = c->line + k->start + 1;
+	size_t n = k->len - 2;
+	unsigned char *d;
+	uint32_t n32;
+
+	d = c->sig + c->siglen;
+	*d++ = SIG_KEY;
+	if (n < 255) {
+		*d++ = (unsigned char)n;
+	} else {
+		*d++ = 255;
+		n32 = (uint32_t)n;
+		memcpy(d, &n32, 4);
+		d += 4;
+	}
+	if (n <= 16 && (size_t)(c->line + c->linelen - p) >= 16)
+		memcpy(d, p, 16);	/* fixed size: no branch on n (room left) */
+	else
+		memcpy(d, p, n);
+	c->siglen = (size_t)(d + n - c->sig);
 }
 
 static int
@@ -274,6 +491,7 @@ parse_number(struct pxm_canon *c, size_t *pos)
 	}
 	if ((r = push_tok(c, &idx, PXM_CANON_NUM, *pos)) != PXM_OK)
 		return r;
+	sig_byte(c, SIG_SCALAR);
 	c->tok[idx].len = (uint32_t)len;
 	c->tok[idx].end = (uint32_t)idx + 1;
 	c->tok[idx].flt = (uint8_t)flt;
@@ -281,93 +499,119 @@ parse_number(struct pxm_canon *c, size_t *pos)
 	return PXM_OK;
 }
 
-static int
-parse_value(struct pxm_canon *c, size_t *pos, int depth)
+/* A literal (true, false, null) of the given type and spelling at i. */
+static inline int
+parse_lit(struct pxm_canon *c, size_t *pos, uint8_t type, const char *lit, size_t n)
 {
-	const unsigned char *s = c->line;
-	size_t n = c->linelen, i = *pos, idx;
+	size_t i = *pos, idx;
 	int r;
 
+	if (c->linelen - i < n || memcmp(c->line + i, lit, n) != 0)
+		return fail(c, "not a JSON value Python writes", i);
+	if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
+		return r;
+	sig_byte(c, SIG_SCALAR);
+	c->tok[idx].len = (uint32_t)n;
+	c->tok[idx].end = (uint32_t)idx + 1;
+	*pos = i + n;
+	return PXM_OK;
+}
+
+/*
+ * The value at *pos; *sorts is set when it is a container that holds an
+ * object of two or more members.  An if-chain rather than a switch: a
+ * jump table's indirect branch mispredicts on the mix of value types.
+ */
+static int
+parse_value(struct pxm_canon *c, size_t *pos, int depth, uint8_t *sorts)
+{
+	const unsigned char *s = c->line;
+	size_t n = c->linelen, i = *pos, idx, members;
+	uint8_t type, close, inner = 0, sub;
+	int r;
+
+	*sorts = 0;
 	if (i >= n)
 		return fail(c, "unexpected end of line", i);
-	switch (s[i]) {
-	case '"':
+	if (s[i] == '"') {
+		sig_byte(c, SIG_SCALAR);
 		return parse_string(c, pos);
-	case '{':
-	case '[': {
-		uint8_t type = s[i] == '{' ? PXM_CANON_OBJ : PXM_CANON_ARR;
-		unsigned char close = s[i] == '{' ? '}' : ']';
-
-		if (depth >= PXM_CANON_MAX_DEPTH)
-			return fail(c, "nested too deeply", i);
-		if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
-			return r;
+	}
+	if ((s[i] >= '0' && s[i] <= '9') || s[i] == '-')
+		return parse_number(c, pos);
+	if (s[i] == '{') {
+		type = PXM_CANON_OBJ;
+		close = '}';
+	} else if (s[i] == '[') {
+		type = PXM_CANON_ARR;
+		close = ']';
+	} else if (s[i] == 't') {
+		return parse_lit(c, pos, PXM_CANON_TRUE, "true", 4);
+	} else if (s[i] == 'f') {
+		return parse_lit(c, pos, PXM_CANON_FALSE, "false", 5);
+	} else if (s[i] == 'n') {
+		return parse_lit(c, pos, PXM_CANON_NULL, "null", 4);
+	} else {
+		return fail(c, "not a JSON value Python writes", i);
+	}
+	if (depth >= PXM_CANON_MAX_DEPTH)
+		return fail(c, "nested too deeply", i);
+	if ((r = push_tok(c, &idx, type, i)) != PXM_OK)
+		return r;
+	sig_byte(c, type);
+	i++;
+	members = 0;
+	if (i < n && s[i] == close) {
 		i++;
+		goto closed;
+	}
+	for (;;) {
+		if (type == PXM_CANON_OBJ) {
+			if (i >= n || s[i] != '"')
+				return fail(c, "expected a string key", i);
+			if ((r = parse_string(c, &i)) != PXM_OK)
+				return r;
+			sig_key(c, c->ntok - 1);
+			if (i >= n || s[i] != ':')
+				return fail(c, "expected ':' right after the key", i);
+			i++;
+		}
+		if (i < n && s[i] == '"') {
+			/* Most values are strings: no recursion for them. */
+			sig_byte(c, SIG_SCALAR);
+			if ((r = parse_string(c, &i)) != PXM_OK)
+				return r;
+		} else {
+			/* Through a copy: `i` itself never has its address
+			 * taken, so it stays in a register (else every step of
+			 * this loop waits on a store and a load). */
+			size_t j = i;
+
+			if ((r = parse_value(c, &j, depth + 1, &sub)) != PXM_OK)
+				return r;
+			i = j;
+			inner |= sub;
+		}
+		members++;
+		if (i < n && s[i] == ',') {
+			i++;
+			continue;
+		}
 		if (i < n && s[i] == close) {
 			i++;
-			goto closed;
+			break;
 		}
-		for (;;) {
-			if (type == PXM_CANON_OBJ) {
-				if (i >= n || s[i] != '"')
-					return fail(c, "expected a string key", i);
-				if ((r = parse_string(c, &i)) != PXM_OK)
-					return r;
-				if (i >= n || s[i] != ':')
-					return fail(c, "expected ':' right after the key", i);
-				i++;
-			}
-			if ((r = parse_value(c, &i, depth + 1)) != PXM_OK)
-				return r;
-			if (i < n && s[i] == ',') {
-				i++;
-				continue;
-			}
-			if (i < n && s[i] == close) {
-				i++;
-				break;
-			}
-			return fail(c, "expected ',' or the closing bracket", i);
-		}
+		return fail(c, "expected ',' or the closing bracket", i);
+	}
 closed:
-		c->tok[idx].len = (uint32_t)(i - *pos);
-		c->tok[idx].end = (uint32_t)c->ntok;
-		*pos = i;
-		return PXM_OK;
-	}
-	case 't':
-		if (n - i >= 4 && memcmp(s + i, "true", 4) == 0) {
-			if ((r = push_tok(c, &idx, PXM_CANON_TRUE, i)) != PXM_OK)
-				return r;
-			c->tok[idx].len = 4;
-			goto lit;
-		}
-		break;
-	case 'f':
-		if (n - i >= 5 && memcmp(s + i, "false", 5) == 0) {
-			if ((r = push_tok(c, &idx, PXM_CANON_FALSE, i)) != PXM_OK)
-				return r;
-			c->tok[idx].len = 5;
-			goto lit;
-		}
-		break;
-	case 'n':
-		if (n - i >= 4 && memcmp(s + i, "null", 4) == 0) {
-			if ((r = push_tok(c, &idx, PXM_CANON_NULL, i)) != PXM_OK)
-				return r;
-			c->tok[idx].len = 4;
-			goto lit;
-		}
-		break;
-	default:
-		if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))
-			return parse_number(c, pos);
-		break;
-	}
-	return fail(c, "not a JSON value Python writes", i);
-lit:
-	c->tok[idx].end = (uint32_t)idx + 1;
-	*pos = i + c->tok[idx].len;
+	sig_byte(c, SIG_CLOSE | type);
+	/* Only an object of two or more members can need re-ordering:
+	 * anything else is copied as it stands (pxm_canon_body). */
+	*sorts = inner | (type == PXM_CANON_OBJ && members > 1);
+	c->tok[idx].len = (uint32_t)(i - *pos);
+	c->tok[idx].end = (uint32_t)c->ntok;
+	c->tok[idx].sorts = *sorts;
+	*pos = i;
 	return PXM_OK;
 }
 
@@ -375,6 +619,7 @@ int
 pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len)
 {
 	size_t pos = 0;
+	uint8_t sorts;
 	int r;
 
 	c->line = (const unsigned char *)line;
@@ -384,7 +629,20 @@ pxm_canon_parse(struct pxm_canon *c, const char *line, size_t len)
 	c->why_at = 0;
 	if (len > UINT32_MAX)
 		return fail(c, "line longer than 4 GiB", 0);
-	if ((r = parse_value(c, &pos, 0)) != PXM_OK)
+	if ((r = stage1(c)) != PXM_OK)
+		return r;
+	/* The signature takes at most one byte per byte of the line, plus 4
+	 * per key of 255 bytes or more; and 16 of slack (sig_key()). */
+	if (2 * len + 64 > c->sigcap) {
+		unsigned char *g;
+
+		if ((g = realloc(c->sig, 2 * len + 64)) == NULL)
+			return PXM_E_NOMEM;
+		c->sig = g;
+		c->sigcap = 2 * len + 64;
+	}
+	c->siglen = 0;
+	if ((r = parse_value(c, &pos, 0, &sorts)) != PXM_OK)
 		return r;
 	if (pos != len)
 		return fail(c, "trailing bytes after the JSON value", pos);
@@ -525,129 +783,411 @@ pxm_canon_uint(const struct pxm_canon *c, size_t t, uint64_t *out)
 
 /* --------------------------------------------------------- canonical form */
 
-static int
-mem_cmp(const void *x, const void *y, void *ctx)
+/*
+ * The first 8 bytes of an unescaped key as a big-endian number, zero
+ * padded: comparing two of these orders keys by code point (UTF-8 byte
+ * order), because an unescaped key holds no NUL byte to be confused with
+ * the padding.  Equal prefixes fall back to key_cmp(), so the order and the
+ * duplicate check are exact for any length.
+ */
+static inline uint64_t
+key_prefix(const struct pxm_canon *c, const unsigned char *p, size_t n)
 {
-	const struct pxm_canon_member *a = x, *b = y;
+	uint64_t v = 0;
+	size_t i;
 
-	return key_cmp(ctx, a->key, b->key);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* One 8-byte load, masked: a load of bytes just stored one at a time
+	 * stalls (store forwarding), and a key is always followed by at least
+	 * `":` and a value, so the load rarely runs past the line. */
+	if ((size_t)(c->line + c->linelen - p) >= 8) {
+		memcpy(&v, p, 8);
+		v &= ((1ULL << (8 * (n & 7))) - 1) | (0 - (uint64_t)(n >= 8));
+		return __builtin_bswap64(v);
+	}
+#endif
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? p[i] : 0);
+	return v;
+}
+
+static inline int
+mem_order(const struct pxm_canon *c, const struct pxm_canon_member *a,
+    const struct pxm_canon_member *b)
+{
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx ? -1 : 1;
+	return key_cmp(c, a->key, b->key);
 }
 
 static int
-emit(struct pxm_canon *c, size_t t, const char *const *skip);
+mem_cmp(const void *x, const void *y, void *ctx)
+{
+	return mem_order(ctx, x, y);
+}
+
+/* Last 8 bytes of a key longer than 8 (raw: only compared for equality),
+ * 0 otherwise: with the prefix and the length, exact up to 16 bytes. */
+static inline uint64_t
+key_suffix(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	if (n > 8)
+		memcpy(&v, p + n - 8, 8);
+	return v;
+}
+
+/* Slack kept at the end of the output for put()'s fixed-size copies. */
+#define PUT_SLACK	32
+
+/*
+ * Copy n bytes of the line to the output.  Most spans are short, and a
+ * branch on their length mispredicts: when 32 bytes from src are still
+ * inside the line, copy exactly 32 (the output has PUT_SLACK bytes of room,
+ * the extra ones are overwritten next), else take the careful way.
+ */
+static inline __attribute__((always_inline)) void
+put(struct pxm_canon *c, const unsigned char *src, size_t n)
+{
+	unsigned char *d = (unsigned char *)c->out.data + c->out.len;
+	unsigned char tmp[PUT_SLACK];
+
+	c->out.len += n;
+	if (n <= PUT_SLACK && (size_t)(c->line + c->linelen - src) >= PUT_SLACK) {
+		memcpy(tmp, src, PUT_SLACK);
+		memcpy(d, tmp, PUT_SLACK);
+	} else {
+		memcpy(d, src, n);
+	}
+}
+
+/* Note an output step in the program being recorded (c->rec); on a
+ * failed allocation stop recording: the line is just not remembered. */
+static void
+rec_op(struct pxm_canon *c, uint32_t a, uint32_t b)
+{
+	struct pxm_canon_prog *p = c->rec;
+	struct pxm_canon_op *op;
+	size_t cap;
+
+	if (p->nop == p->capop) {
+		cap = p->capop ? p->capop * 2 : 64;
+		if ((op = realloc(p->op, cap * sizeof *op)) == NULL) {
+			c->rec = NULL;
+			return;
+		}
+		p->op = op;
+		p->capop = cap;
+	}
+	p->op[p->nop].a = a;
+	p->op[p->nop].b = b;
+	p->nop++;
+}
+
+static inline void
+putc1(struct pxm_canon *c, char ch)
+{
+	c->out.data[c->out.len++] = ch;
+	if (c->rec != NULL)
+		rec_op(c, UINT32_MAX, (unsigned char)ch);
+}
+
+/* The bytes of tokens a..b (b's last byte included) to the output. */
+static inline void
+put_toks(struct pxm_canon *c, uint32_t a, uint32_t b)
+{
+	const struct pxm_canon_tok *ta = &c->tok[a], *tb = &c->tok[b];
+
+	put(c, c->line + ta->start, tb->start + tb->len - ta->start);
+	if (c->rec != NULL)
+		rec_op(c, a, b);
+}
+
+void
+pxm_canon_skip_init(struct pxm_canon_skip *s, const char *const *names)
+{
+	const char *nm;
+	static uint64_t last_id;
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	/* Remembered lines record which members this list left out, under
+	 * this id; a fresh id for every list keeps them exact. */
+	s->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
+	for (; names && names[s->n] && s->n < PXM_CANON_SKIP_MAX; s->n++) {
+		nm = names[s->n];
+		s->k[s->n].name = nm;
+		for (i = 0; nm[i] != '\0'; i++)
+			if (i < 8)
+				s->k[s->n].pfx |= (uint64_t)(unsigned char)nm[i] << (56 - 8 * i);
+		s->k[s->n].len = i;
+		s->k[s->n].sfx = key_suffix((const unsigned char *)nm, i);
+		s->lens |= i < 64 ? 1ULL << i : 0;
+	}
+}
+
+static inline int
+is_skipped(const struct pxm_canon *c, size_t i, uint64_t pfx, uint64_t sfx,
+    const struct pxm_canon_skip *sk)
+{
+	const struct pxm_canon_tok *kt = &c->tok[i];
+	size_t j;
+
+	/* Most keys are ruled out by their length alone (escaped keys may
+	 * decode shorter: they are always compared). */
+	if (!kt->esc && kt->len - 2 < 64 && (sk->lens >> (kt->len - 2) & 1) == 0)
+		return 0;
+	for (j = 0; j < sk->n; j++) {
+		if (kt->esc) {
+			if (key_eq_lit(c, i, sk->k[j].name, sk->k[j].len))
+				return 1;
+		} else if (pfx == sk->k[j].pfx && kt->len - 2 == sk->k[j].len &&
+		    sfx == sk->k[j].sfx && (sk->k[j].len <= 16 ||
+		    memcmp(c->line + kt->start + 1, sk->k[j].name, sk->k[j].len) == 0)) {
+			return 1;
+		}
+	}
+	return 0;
+}
 
 static int
-emit_object(struct pxm_canon *c, size_t t, const char *const *skip)
+emit(struct pxm_canon *c, size_t t);
+
+static inline int
+mem_reserve(struct pxm_canon *c, size_t n)
 {
 	struct pxm_canon_member *m;
-	size_t base = c->nmem, k, i, j, end = c->tok[t].end, nskip = 0, sl[8];
-	int r = PXM_OK, drop;
+	size_t cap = c->capmem ? c->capmem : 64;
 
-	while (skip && skip[nskip] && nskip < 8) {
-		sl[nskip] = strlen(skip[nskip]);
-		nskip++;
+	if (c->nmem + n <= c->capmem)
+		return PXM_OK;
+	while (cap < c->nmem + n)
+		cap *= 2;
+	if ((m = realloc(c->mem, cap * sizeof *m)) == NULL)
+		return PXM_E_NOMEM;
+	c->mem = m;
+	c->capmem = cap;
+	return PXM_OK;
+}
+
+/* One member of the output: "key":value, the value re-ordered if needed. */
+static inline int
+emit_member(struct pxm_canon *c, uint32_t key, int *first)
+{
+	const struct pxm_canon_tok *kt = &c->tok[key], *vt = kt + 1;
+
+	if (!*first)
+		putc1(c, ',');
+	*first = 0;
+	if (!vt->sorts) {
+		/* "key":value is one span of the line. */
+		put_toks(c, key, key + 1);
+		return PXM_OK;
 	}
-	for (i = t + 1; i < end; i = c->tok[i + 1].end) {
-		drop = 0;
-		for (j = 0; j < nskip; j++)
-			if (c->tok[i].len - 2 == sl[j] && key_eq_lit(c, i, skip[j], sl[j])) {
-				drop = 1;
-				break;
-			}
-		if (drop)
-			continue;
-		if (c->nmem == c->capmem) {
-			size_t cap = c->capmem ? c->capmem * 2 : 64;
-			if ((m = realloc(c->mem, cap * sizeof *m)) == NULL)
-				return PXM_E_NOMEM;
-			c->mem = m;
-			c->capmem = cap;
-		}
-		c->mem[c->nmem].key = (uint32_t)i;
-		c->mem[c->nmem].val = (uint32_t)i + 1;
-		c->nmem++;
+	put_toks(c, key, key);
+	putc1(c, ':');
+	return emit(c, key + 1);
+}
+
+/*
+ * An object, keys sorted by code point.  Skipped members are sorted with
+ * the others so that a duplicate is refused whichever of the two is
+ * hashed: {"alg":..,"alg":..} is not a line Python writes, even though
+ * neither copy reaches the canonical form.
+ */
+static int
+emit_object(struct pxm_canon *c, size_t t, const struct pxm_canon_skip *sk)
+{
+	struct pxm_canon_member *m;
+	size_t base = c->nmem, k, i, j, end = c->tok[t].end;
+	int r = PXM_OK, slow = 0, first = 1;
+
+	for (i = t + 1, k = 0; i < end; i = c->tok[i + 1].end, k++) {
+		const struct pxm_canon_tok *kt = &c->tok[i];
+		const unsigned char *kp = c->line + kt->start + 1;
+		size_t kl = kt->len - 2;
+		uint64_t pfx = key_prefix(c, kp, kl);
+
+		if ((r = mem_reserve(c, 1)) != PXM_OK)
+			return r;
+		m = &c->mem[c->nmem++];
+		m->pfx = pfx;
+		m->key = (uint32_t)i;
+		m->skip = sk != NULL && is_skipped(c, i, pfx, key_suffix(kp, kl), sk);
+		slow |= kt->esc;
 	}
-	k = c->nmem - base;
 	m = c->mem + base;
-	if (k > 12) {
+	if (slow)
+		/* An escaped key's bytes are not its code points: compare
+		 * decoded (key_cmp), for every key of this object. */
+		for (i = 0; i < k; i++)
+			m[i].pfx = 0;
+	if (k > 16) {
 		qsort_r(m, k, sizeof *m, mem_cmp, c);
 	} else {
 		for (i = 1; i < k; i++) {
 			struct pxm_canon_member x = m[i];
-			for (j = i; j > 0 && key_cmp(c, m[j - 1].key, x.key) > 0; j--)
+			for (j = i; j > 0 && mem_order(c, &m[j - 1], &x) > 0; j--)
 				m[j] = m[j - 1];
 			m[j] = x;
 		}
 	}
 	for (i = 1; i < k; i++)
-		if (key_cmp(c, m[i - 1].key, m[i].key) == 0) {
+		if (m[i - 1].pfx == m[i].pfx && key_cmp(c, m[i - 1].key, m[i].key) == 0) {
 			r = fail(c, "duplicate key in an object", c->tok[m[i].key].start);
 			goto out;
 		}
-	c->out.data[c->out.len++] = '{';
+	putc1(c, '{');
 	for (i = 0; i < k; i++) {
 		/* c->mem may move while emitting nested objects: index it. */
-		const struct pxm_canon_tok *kt = &c->tok[c->mem[base + i].key];
+		const struct pxm_canon_member *x = &c->mem[base + i];
 
-		if (i)
-			c->out.data[c->out.len++] = ',';
-		memcpy(c->out.data + c->out.len, c->line + kt->start, kt->len);
-		c->out.len += kt->len;
-		c->out.data[c->out.len++] = ':';
-		if ((r = emit(c, c->mem[base + i].val, NULL)) != PXM_OK)
+		if (x->skip)
+			continue;
+		if ((r = emit_member(c, x->key, &first)) != PXM_OK)
 			goto out;
 	}
-	c->out.data[c->out.len++] = '}';
+	putc1(c, '}');
 out:
 	c->nmem = base;
 	return r;
 }
 
 static int
-emit(struct pxm_canon *c, size_t t, const char *const *skip)
+emit(struct pxm_canon *c, size_t t)
 {
 	const struct pxm_canon_tok *k = &c->tok[t];
 	size_t i, end;
 	int r;
 
-	switch (k->type) {
-	case PXM_CANON_OBJ:
-		return emit_object(c, t, skip);
-	case PXM_CANON_ARR:
-		end = k->end;
-		c->out.data[c->out.len++] = '[';
-		for (i = t + 1; i < end; i = c->tok[i].end) {
-			if (i != t + 1)
-				c->out.data[c->out.len++] = ',';
-			if ((r = emit(c, i, NULL)) != PXM_OK)
-				return r;
+	if (!k->sorts) {
+		/* Scalars, and containers with no object of two or more
+		 * members inside: the line's bytes are already canonical. */
+		put_toks(c, (uint32_t)t, (uint32_t)t);
+		return PXM_OK;
+	}
+	if (k->type == PXM_CANON_OBJ)
+		return emit_object(c, t, NULL);
+	end = k->end;
+	putc1(c, '[');
+	for (i = t + 1; i < end; i = c->tok[i].end) {
+		if (i != t + 1)
+			putc1(c, ',');
+		if ((r = emit(c, i)) != PXM_OK)
+			return r;
+	}
+	putc1(c, ']');
+	return PXM_OK;
+}
+
+/* Move program i to the front (most recently used first). */
+static void
+to_front(struct pxm_canon *c, size_t i)
+{
+	struct pxm_canon_prog p;
+
+	if (i == 0)
+		return;
+	p = c->prog[i];
+	memmove(&c->prog[1], &c->prog[0], i * sizeof p);
+	c->prog[0] = p;
+}
+
+/* The canonical body of a line whose signature is p's: p's steps. */
+static void
+replay(struct pxm_canon *c, const struct pxm_canon_prog *p)
+{
+	const struct pxm_canon_op *op = p->op, *end = p->op + p->nop;
+
+	for (; op < end; op++) {
+		if (op->a == UINT32_MAX) {
+			c->out.data[c->out.len++] = (char)op->b;
+		} else {
+			const struct pxm_canon_tok *ta = &c->tok[op->a], *tb = &c->tok[op->b];
+
+			put(c, c->line + ta->start, tb->start + tb->len - ta->start);
 		}
-		c->out.data[c->out.len++] = ']';
-		return PXM_OK;
-	default:
-		memcpy(c->out.data + c->out.len, c->line + k->start, k->len);
-		c->out.len += k->len;
-		return PXM_OK;
 	}
 }
 
 int
-pxm_canon_body(struct pxm_canon *c, const char *const *skip)
+pxm_canon_body_skip(struct pxm_canon *c, const struct pxm_canon_skip *sk)
 {
+	struct pxm_canon_prog *p;
+	uint64_t id;
+	size_t i;
 	int r;
 
 	pxm_buf_reset(&c->out);
 	/* The canonical form is never longer than the line: same tokens,
 	 * same separators, fewer members. */
-	if ((r = pxm_buf_reserve(&c->out, c->linelen + 2)) != PXM_OK)
+	if ((r = pxm_buf_reserve(&c->out, c->room + c->linelen + 2 + PUT_SLACK)) != PXM_OK)
 		return r;
+	memset(c->out.data, 0, c->room);
+	c->out.len = c->room;
 	c->nmem = 0;
 	if (c->ntok == 0 || c->tok[0].type != PXM_CANON_OBJ)
 		return fail(c, "not an object", 0);
-	if ((r = emit(c, 0, skip)) != PXM_OK)
+	if (sk != NULL && sk->n == 0)
+		sk = NULL;
+	id = sk != NULL ? sk->id : 0;
+	for (i = 0; i < PXM_CANON_PROGS; i++) {
+		p = &c->prog[i];
+		if (p->valid && p->siglen == c->siglen && p->skip_id == id &&
+		    memcmp(p->sig, c->sig, c->siglen) == 0) {
+			/* Same token tree and keys as a line canonicalised
+			 * before: same steps (and no duplicate keys). */
+			to_front(c, i);
+			replay(c, &c->prog[0]);
+			c->replays++;
+			c->out.data[c->out.len] = '\0';
+			return PXM_OK;
+		}
+	}
+	/* The long way, recording the steps in place of the least recently
+	 * used program, which then moves to the front. */
+	to_front(c, PXM_CANON_PROGS - 1);
+	p = &c->prog[0];
+	p->valid = 0;
+	p->nop = 0;
+	c->rec = p;
+	/* The top level always goes through emit_object: it is where members
+	 * are left out, and where their duplicates are caught. */
+	r = emit_object(c, 0, sk);
+	if (r == PXM_OK && c->rec != NULL) {
+		if (p->sigcap < c->siglen) {
+			unsigned char *g = realloc(p->sig, c->siglen);
+
+			if (g != NULL) {
+				p->sig = g;
+				p->sigcap = c->siglen;
+			}
+		}
+		if (p->sigcap >= c->siglen) {
+			memcpy(p->sig, c->sig, c->siglen);
+			p->siglen = c->siglen;
+			p->skip_id = id;
+			p->valid = 1;
+		}
+	}
+	c->rec = NULL;
+	if (r != PXM_OK)
 		return r;
 	c->out.data[c->out.len] = '\0';
 	return PXM_OK;
+}
+
+int
+pxm_canon_body(struct pxm_canon *c, const char *const *skip)
+{
+	struct pxm_canon_skip sk;
+
+	if (skip == NULL || skip[0] == NULL)
+		return pxm_canon_body_skip(c, NULL);
+	/* A fresh id: what it remembers serves only this call. */
+	pxm_canon_skip_init(&sk, skip);
+	return pxm_canon_body_skip(c, &sk);
 }
 
 /* ------------------------------------------------------------ float repr */

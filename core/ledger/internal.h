@@ -34,6 +34,7 @@ struct pxm_ledger_walk {
 	const unsigned char *key;
 	size_t		keylen;
 	const char	*key_id;	/* 16 hex, or NULL */
+	size_t		key_id_len;
 	EVP_PKEY	*ck_pub;	/* checkpoint public key, or NULL */
 	char		ck_pub_sha[65];
 	const char	*pin_head;	/* look for this head (anchor pin), or NULL */
@@ -64,6 +65,7 @@ struct pxm_ledger_walk {
 
 	/* scratch */
 	struct pxm_canon canon;
+	struct pxm_canon_skip unhashed;	/* pxm_ledger_unhashed, prepared */
 	struct pxm_buf	msg;
 	struct pxm_buf	tmp;
 	EVP_MAC_CTX	*mac;
@@ -84,9 +86,10 @@ int	pxm_ledger_walk_fd(struct pxm_ledger_walk *w, struct pxm_error *err,
 /** One line (without '\n'); has_nl says whether its newline was there. */
 void	pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line,
 	    size_t len, int has_nl);
-/** entry_hash of (prev ‖ canonical) into out (65 bytes). */
-int	pxm_ledger_walk_hash(struct pxm_ledger_walk *w, const char *prev,
-	    const char *canon, size_t n, char *out);
+/** entry_hash of (prev ‖ the canonical body w->canon just built) into out
+ *  (65 bytes): prev goes in the room left before the body, one update. */
+int	pxm_ledger_walk_hash_body(struct pxm_ledger_walk *w, const char *prev,
+	    char *out);
 
 /* Anchor pins (anchor.c). */
 #define ANCHOR_NONE	0

@@ -974,8 +974,8 @@ pxm_ledger_append_locked(struct pxm_ledger *l, struct pxm_error *err,
 	/* Hash with the verifier's own canonicaliser, then let the walker
 	 * check the finished line: what we write is what verify accepts. */
 	if (pxm_canon_parse(c, line.data, line.len - 1) != PXM_OK ||
-	    pxm_canon_body(c, pxm_ledger_unhashed) != PXM_OK ||
-	    pxm_ledger_walk_hash(&l->w, l->w.head, c->out.data, c->out.len, hash) != PXM_OK) {
+	    pxm_canon_body_skip(c, &l->w.unhashed) != PXM_OK ||
+	    pxm_ledger_walk_hash_body(&l->w, l->w.head, hash) != PXM_OK) {
 		r = pxm_error_set(err, PXM_E_INTERNAL, "ledger_internal",
 		    "internal error: the entry does not canonicalise (%s)",
 		    c->why ? c->why : "hash");

@@ -19,21 +19,62 @@
 
 #include <jansson.h>
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 
 #include "ledger/internal.h"
 #include "util/error.h"
 
 const char *const pxm_ledger_unhashed[] = { "prev_hash", "entry_hash", "alg", NULL };
 
-static const char hexd[] = "0123456789abcdef";
+/* Two lowercase hex digits per byte value: heads are encoded per line. */
+#define HX(n) { "0123456789abcdef"[(n) >> 4], "0123456789abcdef"[(n) & 15] }
+#define HX4(n) HX(n), HX((n) + 1), HX((n) + 2), HX((n) + 3)
+#define HX16(n) HX4(n), HX4((n) + 4), HX4((n) + 8), HX4((n) + 12)
+#define HX64(n) HX16(n), HX16((n) + 16), HX16((n) + 32), HX16((n) + 48)
+static const char hexpair[256][2] = { HX64(0), HX64(64), HX64(128), HX64(192) };
+#undef HX64
+#undef HX16
+#undef HX4
+#undef HX
 
-/* 1 for [0-9a-f]: heads are checked on every line. */
-static const unsigned char lhex[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-	['e'] = 1, ['f'] = 1,
-};
+/*
+ * 1 when the 64 bytes at p are lowercase hex.  Heads are checked twice per
+ * line, so eight bytes at a time: for ASCII bytes, b + 0x50 reaches the top
+ * bit iff b >= '0', b + 0x46 iff b > '9', b + 0x1f iff b >= 'a', b + 0x19
+ * iff b > 'f' (no carry crosses a byte below 0x80).
+ */
+static int
+hex64(const unsigned char *p)
+{
+	uint64_t v, dig, af, bad = 0;
+	int i;
+
+	for (i = 0; i < 64; i += 8) {
+		memcpy(&v, p + i, 8);
+		dig = (v + 0x5050505050505050ULL) & ~(v + 0x4646464646464646ULL);
+		af = (v + 0x1f1f1f1f1f1f1f1fULL) & ~(v + 0x1919191919191919ULL);
+		bad |= (v | ~(dig | af)) & 0x8080808080808080ULL;
+	}
+	return bad == 0;
+}
+
+/*
+ * Constant-time equality of two 64-byte hex heads: OR of the XORs of all
+ * eight words, no early exit (CRYPTO_memcmp does the same a byte at a time,
+ * and showed up in the verify profile).
+ */
+static int
+head_eq(const char *a, const char *b)
+{
+	uint64_t x, y, d = 0;
+	int i;
+
+	for (i = 0; i < 64; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	return d == 0;
+}
 
 int
 pxm_ledger_walk_init(struct pxm_ledger_walk *w, int keyed,
@@ -45,10 +86,13 @@ pxm_ledger_walk_init(struct pxm_ledger_walk *w, int keyed,
 
 	memset(w, 0, sizeof *w);
 	pxm_canon_init(&w->canon);
+	w->canon.room = 64;
+	pxm_canon_skip_init(&w->unhashed, pxm_ledger_unhashed);
 	w->keyed = keyed;
 	w->key = key;
 	w->keylen = keylen;
 	w->key_id = key_id;
+	w->key_id_len = key_id ? strlen(key_id) : 0;
 	pxm_ledger_walk_reset(w);
 	if ((w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (w->md = EVP_MD_CTX_new()) == NULL)
@@ -103,9 +147,9 @@ pxm_ledger_walk_free(struct pxm_ledger_walk *w)
 	memset(w, 0, sizeof *w);
 }
 
-int
-pxm_ledger_walk_hash(struct pxm_ledger_walk *w, const char *prev,
-    const char *canon, size_t n, char *out)
+/* The entry hash of msg, as 64 lowercase hex. */
+static int
+mac_hex(struct pxm_ledger_walk *w, const void *msg, size_t n, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0, i;
@@ -113,26 +157,33 @@ pxm_ledger_walk_hash(struct pxm_ledger_walk *w, const char *prev,
 
 	if (w->keyed) {
 		if (w->mac == NULL || !EVP_MAC_init(w->mac, NULL, 0, NULL) ||
-		    !EVP_MAC_update(w->mac, (const unsigned char *)prev, 64) ||
-		    !EVP_MAC_update(w->mac, (const unsigned char *)canon, n) ||
+		    !EVP_MAC_update(w->mac, msg, n) ||
 		    !EVP_MAC_final(w->mac, md, &mdlen, sizeof md))
 			return PXM_E_INTERNAL;
 	} else {
 		if (!EVP_DigestInit_ex(w->md, w->sha256, NULL) ||
-		    !EVP_DigestUpdate(w->md, prev, 64) ||
-		    !EVP_DigestUpdate(w->md, canon, n) ||
+		    !EVP_DigestUpdate(w->md, msg, n) ||
 		    !EVP_DigestFinal_ex(w->md, md, &ulen))
 			return PXM_E_INTERNAL;
 		mdlen = ulen;
 	}
 	if (mdlen != 32)
 		return PXM_E_INTERNAL;
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hexd[md[i] >> 4];
-		out[2 * i + 1] = hexd[md[i] & 15];
-	}
+	for (i = 0; i < 32; i++)
+		memcpy(out + 2 * i, hexpair[md[i]], 2);
 	out[64] = '\0';
 	return PXM_OK;
+}
+
+int
+pxm_ledger_walk_hash_body(struct pxm_ledger_walk *w, const char *prev, char *out)
+{
+	struct pxm_canon *c = &w->canon;
+
+	if (c->room != 64 || c->out.len < 64)
+		return PXM_E_INTERNAL;
+	memcpy(c->out.data, prev, 64);
+	return mac_hex(w, c->out.data, c->out.len, out);
 }
 
 static void
@@ -157,7 +208,6 @@ tok_hash(struct pxm_ledger_walk *w, long t, char *out)
 {
 	const struct pxm_canon_tok *k;
 	const unsigned char *p;
-	int i;
 
 	if (t < 0)
 		return 0;
@@ -165,12 +215,45 @@ tok_hash(struct pxm_ledger_walk *w, long t, char *out)
 	if (k->type != PXM_CANON_STR || k->esc || k->len != 66)
 		return 0;
 	p = w->canon.line + k->start + 1;
-	for (i = 0; i < 64; i += 4)
-		if (!(lhex[p[i]] & lhex[p[i + 1]] & lhex[p[i + 2]] & lhex[p[i + 3]]))
-			return 0;
+	if (!hex64(p))
+		return 0;
 	memcpy(out, p, 64);
 	out[64] = '\0';
 	return 1;
+}
+
+/*
+ * 1 when token t is the string s (n bytes).  Escaped tokens never match:
+ * the strings compared here (alg, key_id, action names) hold no character
+ * Python's encoder escapes, so their one spelling is the plain one.
+ */
+static inline int
+tok_is(const struct pxm_canon *c, long t, const char *s, size_t n)
+{
+	const struct pxm_canon_tok *k = &c->tok[t];
+
+	return k->type == PXM_CANON_STR && !k->esc && k->len - 2 == n &&
+	    memcmp(c->line + k->start + 1, s, n) == 0;
+}
+
+#define TOK_IS(c, t, lit)	tok_is((c), (t), (lit), sizeof(lit) - 1)
+
+/*
+ * 1 when token t is a plain string holding exactly the 64 bytes of head,
+ * compared in constant time.  head is lowercase hex (the running head, or
+ * a hash we computed), so equal bytes are valid hex: no separate check.
+ */
+static int
+tok_head_eq(const struct pxm_canon *c, long t, const char *head)
+{
+	const struct pxm_canon_tok *k;
+
+	if (t < 0)
+		return 0;
+	k = &c->tok[t];
+	if (k->type != PXM_CANON_STR || k->esc || k->len != 66)
+		return 0;
+	return head_eq((const char *)c->line + k->start + 1, head);
 }
 
 static int
@@ -235,7 +318,7 @@ void
 pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, int has_nl)
 {
 	struct pxm_canon *c = &w->canon;
-	char prev[65], stored[65], mine[65];
+	char mine[65];
 	long t, detail, m_prev, m_entry, m_alg, m_keyid, m_seq, m_action, m_detail;
 	uint64_t seq;
 	json_t *j;
@@ -273,6 +356,13 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 		bad(w, "non-object line");
 		return;
 	}
+	/* Still rule 4: a duplicated member (hashed or not) is valid JSON
+	 * whose bytes are not the ones Python writes.  The canonical body
+	 * this builds is the one hashed below. */
+	if (pxm_canon_body_skip(c, &w->unhashed) != PXM_OK) {
+		bad(w, "line not in canonical form (%s at byte %zu)", c->why, c->why_at + 1);
+		return;
+	}
 	/* One pass over the members instead of a lookup per field. */
 	m_prev = m_entry = m_alg = m_keyid = m_seq = m_action = m_detail = -1;
 	{
@@ -302,19 +392,18 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 				*slot = (long)i + 1;
 		}
 	}
-	if (!tok_hash(w, m_prev, prev) ||
-	    CRYPTO_memcmp(prev, w->head, 64) != 0) {
+	if (!tok_head_eq(c, m_prev, w->head)) {
 		bad(w, "prev_hash mismatch (entry inserted, removed, or reordered)");
 		return;
 	}
 	t = m_alg;
 	if (w->keyed) {
-		if (t < 0 || !pxm_canon_str_eq(c, (size_t)t, LEDGER_ALG_HMAC)) {
+		if (t < 0 || !TOK_IS(c, t, LEDGER_ALG_HMAC)) {
 			bad(w, "expected an HMAC-keyed entry but found none (possible downgrade)");
 			return;
 		}
 	} else if (t >= 0) {
-		if (pxm_canon_str_eq(c, (size_t)t, LEDGER_ALG_HMAC)) {
+		if (TOK_IS(c, t, LEDGER_ALG_HMAC)) {
 			bad(w, "chain is HMAC-keyed but verify() has no key");
 			return;
 		}
@@ -331,20 +420,15 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	}
 	if (w->keyed && w->key_id != NULL &&
 	    (t = m_keyid) >= 0 &&
-	    !pxm_canon_str_eq(c, (size_t)t, w->key_id)) {
+	    !tok_is(c, t, w->key_id, w->key_id_len)) {
 		bad(w, "key_id mismatch (entry MAC'd with a different key)");
 		return;
 	}
-	if (pxm_canon_body(c, pxm_ledger_unhashed) != PXM_OK) {
-		bad(w, "line not in canonical form (%s at byte %zu)", c->why, c->why_at + 1);
-		return;
-	}
-	if (pxm_ledger_walk_hash(w, prev, c->out.data, c->out.len, mine) != PXM_OK) {
+	if (pxm_ledger_walk_hash_body(w, w->head, mine) != PXM_OK) {
 		bad(w, "internal error computing the entry hash");
 		return;
 	}
-	if (!tok_hash(w, m_entry, stored) ||
-	    CRYPTO_memcmp(stored, mine, 64) != 0) {
+	if (!tok_head_eq(c, m_entry, mine)) {
 		bad(w, "entry_hash mismatch (entry altered)");
 		return;
 	}
@@ -357,13 +441,13 @@ pxm_ledger_walk_line(struct pxm_ledger_walk *w, const char *line, size_t len, in
 	}
 	detail = m_detail;
 	if ((t = m_action) >= 0) {
-		if (pxm_canon_str_eq(c, (size_t)t, "audit_checkpoint")) {
+		if (TOK_IS(c, t, "audit_checkpoint")) {
 			check_checkpoint(w, detail);
 			if (w->failed)
 				return;
-		} else if (pxm_canon_str_eq(c, (size_t)t, "audit_repair")) {
+		} else if (TOK_IS(c, t, "audit_repair")) {
 			w->repairs++;
-		} else if (pxm_canon_str_eq(c, (size_t)t, "audit_rotate") && detail >= 0 &&
+		} else if (TOK_IS(c, t, "audit_rotate") && detail >= 0 &&
 		    (t = pxm_canon_member(c, (size_t)detail, "sealed")) >= 0 &&
 		    c->tok[t].type == PXM_CANON_TRUE) {
 			w->sealed = 1;

@@ -11,6 +11,11 @@ TESTS += ledger/test_ledger
 check_PROGRAMS += ledger/test_canon
 ledger_test_canon_SOURCES = ledger/test_canon.c
 TESTS += ledger/test_canon
+# The same test against canon.c's portable scanner (what non-SSE2 machines run).
+check_PROGRAMS += ledger/test_canon_portable
+ledger_test_canon_portable_SOURCES = ledger/test_canon.c ledger/canon_portable.c
+ledger_test_canon_portable_CPPFLAGS = $(AM_CPPFLAGS) -DPXM_CANON_PORTABLE
+TESTS += ledger/test_canon_portable
 check_PROGRAMS += ledger/test_tamper
 ledger_test_tamper_SOURCES = ledger/test_tamper.c
 TESTS += ledger/test_tamper

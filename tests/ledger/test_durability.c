@@ -50,12 +50,11 @@ child_append(int idx, long n)
 	struct pxm_ledger_config cfg;
 	struct pxm_ledger *l;
 	struct pxm_error err;
-	char head[65], *ack, target[32];
+	char head[65], ack[4096], target[32];
 	long i;
 	int fd;
 
-	ack = malloc(4096);
-	snprintf(ack, 4096, "%s/ack.%d", dir, idx);
+	snprintf(ack, sizeof ack, "%s/ack.%d", dir, idx);
 	fd = open(ack, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	t_cfg(&cfg, logp);
 	if (pxm_ledger_open(&l, &err, &cfg) != PXM_OK) {

@@ -263,6 +263,84 @@ START_TEST(edit_delete_swap_nonobject)
 }
 END_TEST
 
+/* End of the JSON value at v (a string without escapes, an object, or a
+ * scalar): enough for the members of the lines fill() writes. */
+static const char *
+value_end(const char *v)
+{
+	int depth = 0;
+
+	if (*v == '"')
+		return strchr(v + 1, '"') + 1;
+	if (*v != '{') {
+		while (*v != ',' && *v != '}')
+			v++;
+		return v;
+	}
+	for (;; v++) {
+		if (*v == '"')
+			v = strchr(v + 1, '"');
+		else if (*v == '{')
+			depth++;
+		else if (*v == '}' && --depth == 0)
+			return v + 1;
+	}
+}
+
+/*
+ * Every member of line 2 written twice, with the same value and with
+ * another: not a line Python writes (json.loads keeps one copy, json.dumps
+ * writes one), so rule 4 refuses it, also for the members the hash leaves
+ * out (prev_hash, entry_hash, alg), whichever copy a check would read.
+ */
+START_TEST(duplicated_members_refused)
+{
+	static const char *const names[] = { "ts", "action", "target", "mutation",
+	    "outcome", "detail", "seq", "key_id", "prev_hash", "entry_hash", "alg" };
+	struct pxm_ledger *l = open_default(1);
+	struct pxm_buf b = PXM_BUF_INIT;
+	size_t len, *s, i, k;
+	const char *p, *q;
+	char *buf, key[32];
+	json_t *rep;
+
+	fill(l, 3);
+	pxm_ledger_close(l);
+	buf = t_read(logp, &len);
+	t_lines(buf, len, &s);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(key, sizeof key, "\"%s\":", names[i]);
+		p = memmem(buf + s[1], s[2] - s[1], key, strlen(key));
+		ck_assert_ptr_nonnull(p);
+		q = value_end(p + strlen(key));
+		for (k = 0; k < 2; k++) {
+			pxm_buf_reset(&b);
+			pxm_buf_append(&b, buf, (size_t)(q - buf));
+			pxm_buf_putc(&b, ',');
+			if (k == 0)
+				pxm_buf_append(&b, p, (size_t)(q - p));
+			else
+				pxm_buf_printf(&b, "%s\"%s\"", key, PXM_LEDGER_GENESIS);
+			pxm_buf_append(&b, q, len - (size_t)(q - buf));
+			t_write(logp, b.data, b.len);
+			rep = verify_file(1);
+			ck_assert_msg(!rep_ok(rep), "%s twice accepted", names[i]);
+			ck_assert_int_eq(json_integer_value(json_object_get(rep, "broken_at_line")), 2);
+			ck_assert_msg(strncmp(reason(rep), "line not in canonical form (duplicate key",
+			    41) == 0, "%s twice: %s", names[i], reason(rep));
+			json_decref(rep);
+		}
+	}
+	t_write(logp, buf, len);
+	rep = verify_file(1);
+	ck_assert_msg(rep_ok(rep), "%s", reason(rep));
+	json_decref(rep);
+	pxm_buf_free(&b);
+	free(s);
+	free(buf);
+}
+END_TEST
+
 static void
 write_key(const char *text, mode_t mode)
 {
@@ -895,6 +973,7 @@ main(void)
 	tcase_add_test(tc, empty_verifies);
 	tcase_add_test(tc, chain_links_and_modes);
 	tcase_add_test(tc, edit_delete_swap_nonobject);
+	tcase_add_test(tc, duplicated_members_refused);
 	tcase_add_test(tc, key_hygiene);
 	tcase_add_test(tc, wrong_key_and_downgrade);
 	tcase_add_test(tc, torn_tail_repaired_and_recorded);
