@@ -40,6 +40,7 @@ struct pxm_call {
 	char				*task_id;	/* set by execute */
 	uint32_t			http_requests;	/* sent, for tests and the ledger */
 	uint32_t			http_refused;
+	uint32_t			nested;	/* run by call_read_tool */
 };
 
 void	pxm_call_init(struct pxm_call *call, struct pxm_mcp_server *srv,

@@ -15,6 +15,7 @@
 #include "pipeline/call.h"
 #include "pipeline/ct_exec.h"
 #include "pipeline/plan.h"
+#include "pipeline/read_call.h"
 #include "plugin/host.h"
 #include "plugin/loader.h"
 #include "registry/registry.h"
@@ -324,6 +325,7 @@ static const struct pxm_host host_table = {
 	.ct_exec = pxm_call_ct_exec,
 	.exec_result_clear = pxm_exec_result_clear,
 	.ssh_describe = pxm_ssh_describe_host,
+	.call_read_tool = pxm_call_read_tool,
 };
 
 const struct pxm_host *

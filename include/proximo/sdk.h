@@ -21,6 +21,8 @@
  *   1.0 (2026-11-23)  initial SDK: tools, table-driven API tools, classifiers
  *                     attached to API operations, plans, undo and task
  *                     providers, HTTPS and ssh transports.
+ *   1.1 (2026-11-23)  host->call_read_tool: a read tool may run another
+ *                     surface's read tool (one report from two plugins).
  *
  * Ownership (Jansson's words)
  * ---------------------------
@@ -62,7 +64,7 @@ extern "C" {
 #endif
 
 #define PXM_SDK_VERSION_MAJOR	1
-#define PXM_SDK_VERSION_MINOR	0
+#define PXM_SDK_VERSION_MINOR	1
 #define PXM_SDK_AT_LEAST(maj, min)					\
 	(PXM_SDK_VERSION_MAJOR > (maj) ||				\
 	 (PXM_SDK_VERSION_MAJOR == (maj) && PXM_SDK_VERSION_MINOR >= (min)))
@@ -550,7 +552,18 @@ struct pxm_host {
 	/** Target, known_hosts, key source (never the key) of the ssh
 	 *  transport; *out new. */
 	int		(*ssh_describe)(json_t **out);
-	/* 1.1+: append here only */
+
+	/* -- 1.1: composite reads */
+	/** From inside a read tool, run another registered read tool by name
+	 *  (e.g. pve_diagnose merging exec's ct_diagnose battery): `args` are
+	 *  checked against that tool's schema as if an agent had sent them,
+	 *  and the tool keeps its own gates.  One level only: a tool called
+	 *  this way cannot call another.  PXM_E_NOTFOUND when no such read
+	 *  tool is registered (its plugin is not installed); *out new.
+	 *  Test with PXM_HOST_HAS(host, call_read_tool). */
+	int		(*call_read_tool)(json_t **out, struct pxm_error *err,
+			    struct pxm_call *call, const char *name, const json_t *args);
+	/* 1.2+: append here only */
 };
 
 #define PXM_HOST_HAS(h, m)						\

@@ -24,6 +24,7 @@
 #include "diagnose.h"
 #include "privileges.h"
 #include "pve.h"
+#include "pve.h"
 
 static const char note[] = "DIAGNOSE gathers read-only evidence; flags are advisory signals "
 	"(some heuristic), NOT a root-cause diagnosis. Verify before acting.";
@@ -366,6 +367,57 @@ static const char guest_schema[] =
 	"\"description\":\"looked up from vmid when omitted\"},"
 	"\"window_hours\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":720,\"default\":24}}}";
 
+/* The in-guest evidence: for a running container, the exec plugin's
+ * battery (ct_diagnose, with its own enablement and allowlist gates) run
+ * through the host and merged; otherwise the reason it is missing. */
+static void
+guest_battery(json_t *rep, struct pxm_call *call, const char *kind, json_int_t vmid,
+    const char *node, const char *status)
+{
+	struct pxm_error err;
+	json_t *args, *bat = NULL;
+	char why[1200], ctid[24];
+	int r;
+
+	if (strcmp(kind, "lxc") != 0) {
+		pve_diagnose_skip_probes(rep, "in-guest evidence for a VM needs the QEMU guest "
+		    "agent surface (qga), which is not installed");
+		return;
+	}
+	if (status == NULL || strcmp(status, "running") != 0) {
+		snprintf(why, sizeof why, "the container is %s, so nothing can run inside it",
+		    status ? status : "in an unknown state");
+		pve_diagnose_skip_probes(rep, why);
+		return;
+	}
+	if (!PXM_HOST_HAS(pve_host, call_read_tool)) {
+		pve_diagnose_skip_probes(rep, "this proximo cannot merge another surface's "
+		    "evidence (SDK older than 1.1)");
+		return;
+	}
+	snprintf(ctid, sizeof ctid, "%lld", (long long)vmid);
+	args = json_pack("{s:s, s:s}", "ctid", ctid, "node", node);
+	memset(&err, 0, sizeof err);
+	r = pve_host->call_read_tool(&bat, &err, call, "ct_diagnose", args);
+	json_decref(args);
+	if (r == PXM_E_NOTFOUND) {
+		pve_diagnose_skip_probes(rep, "the container evidence battery needs the exec "
+		    "plugin, which is not installed");
+	} else if (r != PXM_OK || !json_is_object(json_object_get(bat, "probes"))) {
+		snprintf(why, sizeof why, "the exec plugin did not run the battery: %s",
+		    err.text[0] ? err.text : "no probes in its answer");
+		pve_diagnose_skip_probes(rep, why);
+	} else {
+		if (json_is_object(json_object_get(rep, "probes_run")))
+			json_object_set_new(json_object_get(rep, "probes_run"), "container battery",
+			    json_string("ok"));
+		pve_diagnose_merge_probes(rep, json_object_get(bat, "probes"));
+		json_object_set(rep, "untrusted", json_object_get(bat, "untrusted"));
+		json_object_set(rep, "untrusted_note", json_object_get(bat, "untrusted_note"));
+	}
+	json_decref(bat);
+}
+
 static int
 guest_read(json_t **out, struct pxm_error *err, struct pxm_call *call, const json_t *args,
     void *payload)
@@ -502,9 +554,8 @@ guest_read(json_t **out, struct pxm_error *err, struct pxm_call *call, const jso
 			if (num(v, "vmid") == vmid)
 				flagf(flags, "the guest is not covered by any backup job");
 	}
-	pve_diagnose_skip_probes(rep, strcmp(kind, "lxc") == 0 ? "the container evidence "
-	    "battery needs the exec plugin, which is not installed" : "in-guest evidence needs the "
-	    "QEMU guest agent edge or the exec plugin, neither of which is installed");
+	guest_battery(rep, call, kind, vmid, node, json_string_value(json_object_get(
+	    r[G_STATUS].data, "status")));
 	json_object_set_new(rep, "healthy", json_boolean(json_is_true(json_object_get(rep,
 	    "complete")) && json_array_size(flags) == 0));
 	bl_req_free(r, G_N);

@@ -123,6 +123,7 @@ START_TEST(test_guest_reports)
 	r = bt_call(&t, "pve_diagnose", json_pack("{s:i}", "vmid", 802));
 	bt_assert(r, json_array_size(json_object_get(r, "flags")) == 1);
 	bt_assert(r, bt_has(r, "flags", "in-container probes skipped — incomplete diagnosis"));
+	bt_assert(r, bt_has(r, "flags", "QEMU guest agent surface (qga), which is not installed"));
 	bt_assert(r, json_is_string(json_object_get(r, "probes_skipped")));
 	bt_assert(r, json_is_false(json_object_get(r, "complete")));
 	bt_assert(r, json_is_false(json_object_get(r, "healthy")));
@@ -131,7 +132,7 @@ START_TEST(test_guest_reports)
 	/* a stopped container */
 	r = bt_call(&t, "pve_diagnose", json_pack("{s:i}", "vmid", 801));
 	bt_assert(r, bt_has(r, "flags", "guest is stopped (not running)"));
-	bt_assert(r, bt_has(r, "flags", "exec plugin"));
+	bt_assert(r, bt_has(r, "flags", "the container is stopped, so nothing can run inside it"));
 	json_decref(r);
 }
 END_TEST

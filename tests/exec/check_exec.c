@@ -1272,6 +1272,66 @@ START_TEST(agent_diagnoses_a_container_end_to_end)
 }
 END_TEST
 
+/* pve_diagnose (the pve plugin) merges the exec plugin's battery for a
+ * running container, through the host; exec's own gates still decide. */
+START_TEST(pve_diagnose_merges_the_battery)
+{
+	const char *over[] = { "PROXIMO_CT_ALLOWLIST=102", NULL };
+	const char *off[] = { "PROXIMO_ENABLE_EXEC=", NULL };
+	json_t *r, *rep, *log;
+	const char *why;
+
+	start(NULL);
+	r = pxmtest_call(&proc, "pve_diagnose", json_pack("{s:i}", "vmid", 101));
+	ck_assert_msg(!is_error(r), "%s", text_of(r));
+	rep = sc(r);
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "kind")), "lxc");
+	ck_assert_uint_eq(json_object_size(json_object_get(rep, "probes")), 5);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(
+	    json_object_get(rep, "probes"), "memory"), "output")), "Mem:"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "probes_run"),
+	    "container battery")), "ok");
+	ck_assert_ptr_null(json_object_get(rep, "probes_skipped"));
+	ck_assert(json_is_array(json_object_get(rep, "untrusted")));
+	json_decref(r);
+	/* A VM has no battery here: said, and the report is incomplete. */
+	r = pxmtest_call(&proc, "pve_diagnose", json_pack("{s:i}", "vmid", 100));
+	ck_assert_msg(!is_error(r), "%s", text_of(r));
+	why = json_string_value(json_object_get(sc(r), "probes_skipped"));
+	ck_assert_msg(why && strstr(why, "qga"), "%s", text_of(r));
+	ck_assert(json_is_false(json_object_get(sc(r), "complete")));
+	json_decref(r);
+	stop();
+	log = pct_log();
+	ck_assert_uint_eq(json_array_size(log), 5);
+	ck_assert_str_eq(json_string_value(json_array_get(json_array_get(log, 0), 1)), "101");
+	json_decref(log);
+
+	/* Not allowlisted: exec's refusal is the reason, nothing ran. */
+	pct_reset();
+	start(over);
+	r = pxmtest_call(&proc, "pve_diagnose", json_pack("{s:i}", "vmid", 101));
+	ck_assert_msg(!is_error(r), "%s", text_of(r));
+	rep = sc(r);
+	why = json_string_value(json_object_get(rep, "probes_skipped"));
+	ck_assert_msg(why && strstr(why, "not permitted") && strstr(why, "101"), "%s", text_of(r));
+	ck_assert(json_is_false(json_object_get(rep, "complete")));
+	ck_assert(json_is_false(json_object_get(rep, "healthy")));
+	ck_assert_ptr_null(json_object_get(rep, "probes"));
+	json_decref(r);
+	stop();
+	/* Exec installed but not enabled: that is the reason given. */
+	start(off);
+	r = pxmtest_call(&proc, "pve_diagnose", json_pack("{s:i}", "vmid", 101));
+	ck_assert_msg(!is_error(r), "%s", text_of(r));
+	why = json_string_value(json_object_get(sc(r), "probes_skipped"));
+	ck_assert_msg(why && strstr(why, "PROXIMO_ENABLE_EXEC"), "%s", text_of(r));
+	json_decref(r);
+	stop();
+	expect_nothing_ran();
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1302,6 +1362,7 @@ suite(void)
 	tcase_add_test(tc, logs_journal_and_file);
 	tcase_add_test(tc, diagnose_runs_probes_by_key);
 	tcase_add_test(tc, agent_diagnoses_a_container_end_to_end);
+	tcase_add_test(tc, pve_diagnose_merges_the_battery);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,7 @@
 
 #include "pxmcheck.h"
 #include "pxmtest.h"
+#include "proximo/sdk.h"
 
 static char dir[512], plugdir[700], ledger[700], state[700], xlog[700];
 static char e_plug[800], e_ledger[800], e_state[800], e_log[800];
@@ -348,6 +349,49 @@ START_TEST(test_every_other_way_to_call_a_mutation)
 	json_decref(r);
 	r = pxmtest_call(&proc, "pipe_get", json_pack("{s:b}", "confirm", 1));
 	ck_assert(json_is_true(json_object_get(r, "isError")));
+	json_decref(r);
+	ck_assert_int_eq(pxmtest_finish(&proc), 0);
+	expect_executions("");
+}
+END_TEST
+
+/* host->call_read_tool: a read may run a read, validated, one level deep;
+ * never a mutation. */
+START_TEST(test_composite_reads)
+{
+	json_t *r, *o;
+
+	start1(NULL);
+	r = pxmtest_call(&proc, "pipe_compose", json_pack("{s:s, s:{}}", "name", "pipe_get", "args"));
+	o = sc(r);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "r")), 0);
+	ck_assert(json_is_object(json_object_get(o, "out")));
+	json_decref(r);
+	/* a mutation is never reached this way, confirmed or not */
+	r = pxmtest_call(&proc, "pipe_compose", json_pack("{s:s, s:{s:s, s:s, s:b}}", "name",
+	    "pipe_set", "args", "key", "color", "value", "red", "confirm", 1));
+	o = sc(r);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "r")), PXM_E_DENIED);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "reason")), "not_read_only");
+	json_decref(r);
+	/* unknown tool, unknown argument */
+	r = pxmtest_call(&proc, "pipe_compose", json_pack("{s:s, s:{}}", "name", "pve_nope", "args"));
+	ck_assert_int_eq(json_integer_value(json_object_get(sc(r), "r")), PXM_E_NOTFOUND);
+	json_decref(r);
+	r = pxmtest_call(&proc, "pipe_compose", json_pack("{s:s, s:{s:i}}", "name", "pipe_get",
+	    "args", "bogus", 1));
+	o = sc(r);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "r")), PXM_E_INVAL);
+	ck_assert_msg(strstr(json_string_value(json_object_get(o, "text")), "bogus") != NULL, "%s",
+	    json_string_value(json_object_get(o, "text")));
+	json_decref(r);
+	/* one level deep: the inner compose is refused */
+	r = pxmtest_call(&proc, "pipe_compose", json_pack("{s:s, s:{s:s, s:{}}}", "name",
+	    "pipe_compose", "args", "name", "pipe_get", "args"));
+	o = json_object_get(sc(r), "out");
+	ck_assert_int_eq(json_integer_value(json_object_get(sc(r), "r")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "r")), PXM_E_DENIED);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(o, "text")), "one level"));
 	json_decref(r);
 	ck_assert_int_eq(pxmtest_finish(&proc), 0);
 	expect_executions("");
@@ -831,6 +875,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_unknown_and_expired_plans);
 	tcase_add_test(tc, test_oneshot_mode);
 	tcase_add_test(tc, test_every_other_way_to_call_a_mutation);
+	tcase_add_test(tc, test_composite_reads);
 	tcase_add_test(tc, test_gate_contain);
 	tcase_add_test(tc, test_gate_forbid);
 	tcase_add_test(tc, test_gate_consent);
