@@ -639,6 +639,7 @@ pxm_token_surface_apply(struct pxm_runtime *rt)
 			json_decref(args);
 			continue;
 		}
+		marked = 0;
 		for (i = 0; i < pxm_registry_count(rt->reg); i++) {
 			const struct pxm_tool_def *d = pxm_registry_at(rt->reg, i);
 			json_t *privs, *x, *h;

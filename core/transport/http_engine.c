@@ -272,7 +272,10 @@ set_options(struct pxm_xfer *x)
 		SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
 		break;
 	case PXM_TLS_CA_BUNDLE:
+		/* The bundle alone: without clearing CAPATH, a libcurl built
+		 * with a CA directory would trust the system CAs as well. */
 		SET(CURLOPT_CAINFO, ep->ca_bundle);
+		SET(CURLOPT_CAPATH, NULL);
 		SET(CURLOPT_SSL_VERIFYPEER, 1L);
 		SET(CURLOPT_SSL_VERIFYHOST, 2L);
 		break;

@@ -74,7 +74,7 @@ fuzz fuzz-merge:
 if BUILD_SIM
 FUZZ_NAMES += pve_response
 FUZZ_REPLAY += fuzz/replay_pve_response
-FUZZ_PVE_RESPONSE_SOURCES = fuzz/fuzz_pve_response.c $(top_srcdir)/contrib/sim/tls.c \
+FUZZ_PVE_RESPONSE_SOURCES = fuzz/fuzz_pve_response.c ../contrib/sim/tls.c \
 	$(FUZZ_ENV_SOURCES)
 FUZZ_PVE_RESPONSE_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_ENV_CPPFLAGS) -I$(top_srcdir)/contrib/sim
 fuzz_replay_pve_response_SOURCES = $(FUZZ_PVE_RESPONSE_SOURCES) $(FUZZ_REPLAY_SOURCES)
