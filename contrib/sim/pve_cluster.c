@@ -675,8 +675,9 @@ find_volume(struct sim_req *rq, json_t *st, const char *volid, int *in_list, siz
 	json_t *v, *found = NULL;
 	size_t i;
 
+	/* A volume can be listed and referenced by a guest: the first wins. */
 	json_array_foreach(all, i, v)
-		if (strcmp(json_string_value(json_object_get(v, "volid")), volid) == 0)
+		if (found == NULL && strcmp(json_string_value(json_object_get(v, "volid")), volid) == 0)
 			found = json_incref(v);
 	json_decref(all);
 	*in_list = 0;

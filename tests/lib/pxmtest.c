@@ -142,6 +142,18 @@ apply_env(const char *const env[])
 	}
 }
 
+/* The children's stderr directories, removed when the test process exits
+ * (a test may read a child's stderr after pxmtest_finish()). */
+static char spawned_dirs[256][400];
+static size_t nspawned;
+
+static void
+remove_spawned_dirs(void)
+{
+	while (nspawned > 0)
+		pxmtest_rmrf(spawned_dirs[--nspawned]);
+}
+
 void
 pxmtest_spawn(struct pxmtest_proc *p, char *const argv[], const char *const env[])
 {
@@ -151,6 +163,10 @@ pxmtest_spawn(struct pxmtest_proc *p, char *const argv[], const char *const env[
 	memset(p, 0, sizeof *p);
 	signal(SIGPIPE, SIG_IGN);
 	pxmtest_tmpdir(dir, sizeof dir);
+	if (nspawned == 0)
+		atexit(remove_spawned_dirs);
+	if (nspawned < sizeof spawned_dirs / sizeof spawned_dirs[0])
+		snprintf(spawned_dirs[nspawned++], sizeof spawned_dirs[0], "%s", dir);
 	snprintf(p->errfile, sizeof p->errfile, "%s/stderr", dir);
 	ck_assert_int_eq(pipe(in), 0);
 	ck_assert_int_eq(pipe(out), 0);
@@ -334,18 +350,6 @@ pxmtest_finish(struct pxmtest_proc *p)
 	close(p->from_child);
 	free(p->rbuf);
 	p->rbuf = NULL;
-	/* Keep what the child said, and leave no temporary directory behind. */
-	free(p->errtext);
-	p->errtext = pxmtest_read_file(p->errfile);
-	{
-		char dir[512], *slash;
-
-		snprintf(dir, sizeof dir, "%s", p->errfile);
-		if ((slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
-			pxmtest_rmrf(dir);
-		}
-	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -354,7 +358,7 @@ pxmtest_finish(struct pxmtest_proc *p)
 char *
 pxmtest_stderr(struct pxmtest_proc *p)
 {
-	char *s = p->errtext ? strdup(p->errtext) : pxmtest_read_file(p->errfile);
+	char *s = pxmtest_read_file(p->errfile);
 
 	return s ? s : strdup("");
 }

@@ -31,7 +31,6 @@ struct pxmtest_proc {
 	int	to_child;	/* child's stdin */
 	int	from_child;	/* child's stdout */
 	char	errfile[512];	/* child's stderr */
-	char	*errtext;	/* its contents, kept once the child finished */
 	char	*rbuf;
 	size_t	rlen, rcap;
 	long long next_id;
