@@ -129,6 +129,81 @@ send_result_new(struct pxm_mcp_server *srv, const json_t *id, json_t *result)
 	return r;
 }
 
+/* A JSON string literal of s (quotes included), as Jansson would write it
+ * with JSON_COMPACT: ", \\ and control characters escaped, UTF-8 as is. */
+static int
+buf_json_string(struct pxm_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, from = 0;
+	char esc[7];
+	int r = pxm_buf_putc(b, '"');
+
+	for (i = 0; i < len && r == PXM_OK; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = NULL;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		switch (c) {
+		case '"':	e = "\\\""; break;
+		case '\\':	e = "\\\\"; break;
+		case '\b':	e = "\\b"; break;
+		case '\f':	e = "\\f"; break;
+		case '\n':	e = "\\n"; break;
+		case '\r':	e = "\\r"; break;
+		case '\t':	e = "\\t"; break;
+		default:
+			snprintf(esc, sizeof esc, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+			e = esc;
+		}
+		r = pxm_buf_append(b, s + from, i - from);
+		if (r == PXM_OK)
+			r = pxm_buf_puts(b, e);
+		from = i + 1;
+	}
+	if (r == PXM_OK)
+		r = pxm_buf_append(b, s + from, len - from);
+	return r == PXM_OK ? pxm_buf_putc(b, '"') : r;
+}
+
+/* A tool result as pxm_mcp_tool_result_new() built it: its text is the
+ * compact serialisation of its structuredContent, so that text is written
+ * twice (escaped, then raw) instead of serialising the object again.  Any
+ * other shape goes the general way. */
+static int
+send_tool_result_new(struct pxm_mcp_server *srv, const json_t *id, json_t *result)
+{
+	struct pxm_buf b = PXM_BUF_INIT;
+	json_t *content = json_object_get(result, "content"), *text;
+	json_t *sc = json_object_get(result, "structuredContent");
+	char *ids;
+	int r;
+
+	text = json_object_get(json_array_get(content, 0), "text");
+	if (!json_is_object(sc) || json_array_size(content) != 1 || !json_is_string(text) ||
+	    json_object_size(result) != (json_object_get(result, "isError") ? 3u : 2u) ||
+	    json_string_length(text) < 2 || json_string_value(text)[0] != '{')
+		return send_result_new(srv, id, result);
+	if ((ids = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL) {
+		json_decref(result);
+		return PXM_E_NOMEM;
+	}
+	pxm_buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":"
+	    "[{\"type\":\"text\",\"text\":", ids);
+	free(ids);
+	buf_json_string(&b, json_string_value(text), json_string_length(text));
+	pxm_buf_puts(&b, "}],\"structuredContent\":");
+	pxm_buf_append(&b, json_string_value(text), json_string_length(text));
+	if (json_is_true(json_object_get(result, "isError")))
+		pxm_buf_puts(&b, ",\"isError\":true");
+	pxm_buf_puts(&b, "}}\n");
+	r = b.data ? write_all(srv, b.data, b.len) : PXM_E_NOMEM;
+	pxm_buf_free(&b);
+	json_decref(result);
+	return r;
+}
+
 static int
 send_error(struct pxm_mcp_server *srv, const json_t *id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -517,10 +592,16 @@ handle_tools_list(struct pxm_mcp_server *srv, const json_t *id, const json_t *pa
 	pxm_buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"tools\":[", ids);
 	free(ids);
 	for (i = start; i < end; i++) {
-		const struct pxm_tool_def *d = pxm_registry_at(srv->reg, i);
+		const char *entry;
+		size_t len;
+
+		if ((entry = pxm_registry_listing(pxm_registry_at(srv->reg, i), &len)) == NULL) {
+			pxm_buf_free(&b);
+			return PXM_E_NOMEM;
+		}
 		if (i > start)
 			pxm_buf_putc(&b, ',');
-		pxm_buf_append(&b, d->listing, d->listing_len);
+		pxm_buf_append(&b, entry, len);
 	}
 	pxm_buf_putc(&b, ']');
 	if (end < n)
@@ -581,7 +662,7 @@ handle_tools_call(struct pxm_mcp_server *srv, const json_t *id, const json_t *pa
 		r = send_error(srv, id, JSONRPC_INTERNAL, "Internal error: %s",
 		    err.text[0] ? err.text : pxm_strerror(r));
 	} else {
-		r = send_result_new(srv, id, result);
+		r = send_tool_result_new(srv, id, result);
 		result = NULL;
 	}
 	json_decref(result);

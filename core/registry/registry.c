@@ -307,8 +307,23 @@ pxm_registry_mark_token(struct pxm_registry *reg, const char *name, const json_t
 	json_decref(d->token_missing);
 	d->token_missing = missing ? json_deep_copy(missing) : NULL;
 	free(d->listing);
-	d->listing = NULL;
-	return build_listing(d);
+	d->listing = NULL;	/* rebuilt by the next tools/list */
+	return PXM_OK;
+}
+
+/* Built on first use, not at registration: start-up only registers, and
+ * the first tools/list pays for the serialisation once. */
+const char *
+pxm_registry_listing(const struct pxm_tool_def *def, size_t *len)
+{
+	struct pxm_tool_def *d = (struct pxm_tool_def *)def;
+
+	if (d->listing == NULL && build_listing(d) != PXM_OK) {
+		*len = 0;
+		return NULL;
+	}
+	*len = d->listing_len;
+	return d->listing;
 }
 
 static int
@@ -365,8 +380,6 @@ finish_and_insert(struct pxm_registry *reg, struct pxm_error *err,
 		return PXM_E_NOMEM;
 	if ((r = add_core_arguments(d, err)) != PXM_OK)
 		return r;
-	if ((r = build_listing(d)) != PXM_OK)
-		return r;
 	if (reg->ntools == reg->captools) {
 		size_t cap = reg->captools ? reg->captools * 2 : 64;
 		if ((n = realloc(reg->tools, cap * sizeof *n)) == NULL)
@@ -377,7 +390,15 @@ finish_and_insert(struct pxm_registry *reg, struct pxm_error *err,
 	reg->tools[reg->ntools++] = d;
 	if (reg->ntools * 2 + 2 > reg->capindex)
 		return reindex(reg);
-	return reindex(reg);
+	/* Room left: index just the new tool. */
+	{
+		size_t j = hash_name(d->name) & (reg->capindex - 1);
+
+		while (reg->index[j])
+			j = (j + 1) & (reg->capindex - 1);
+		reg->index[j] = reg->ntools;
+	}
+	return PXM_OK;
 }
 
 int

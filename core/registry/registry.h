@@ -37,7 +37,7 @@ struct pxm_tool_def {
 	json_t		*input_schema;	/* as the plugin declared it */
 	json_t		*served_schema;	/* as tools/list shows it */
 	json_t		*output_schema;	/* or NULL */
-	char		*listing;	/* cached tools/list JSON of this tool */
+	char		*listing;	/* its tools/list JSON, built on first use */
 	size_t		listing_len;
 
 	pxm_read_fn	*read;
@@ -99,6 +99,9 @@ int	pxm_registry_add_task_provider(struct pxm_registry *reg, struct pxm_error *e
 void	pxm_registry_remove_owner(struct pxm_registry *reg, struct pxm_plugin *owner);
 
 const struct pxm_tool_def *pxm_registry_find(const struct pxm_registry *reg, const char *name);
+/** The tool's tools/list entry (compact JSON, borrowed; built and cached on
+ *  first use), or NULL when out of memory. */
+const char *pxm_registry_listing(const struct pxm_tool_def *def, size_t *len);
 size_t	pxm_registry_count(const struct pxm_registry *reg);
 const struct pxm_tool_def *pxm_registry_at(const struct pxm_registry *reg, size_t i);
 /** Up to three registered names close to `name`, comma separated, into buf. */

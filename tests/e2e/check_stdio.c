@@ -140,6 +140,22 @@ START_TEST(test_calls_and_errors)
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(
 	    json_object_get(r, "content"), 0), "text")), "\"text\":\"hello\""));
 	json_decref(r);
+	/* Quotes, backslashes, control characters and UTF-8 survive both
+	 * forms: the text block parses back to the structured content. */
+	{
+		const char *tricky = "q\" b\\ n\n t\t c\x01 d\x7f \xc3\xa9 \xe2\x82\xac }{";
+		json_t *back;
+
+		r = pxmtest_call(&proc, "good_echo", json_pack("{s:s}", "text", tricky));
+		sc = json_object_get(r, "structuredContent");
+		ck_assert_str_eq(json_string_value(json_object_get(sc, "text")), tricky);
+		back = json_loads(json_string_value(json_object_get(json_array_get(
+		    json_object_get(r, "content"), 0), "text")), 0, NULL);
+		ck_assert_ptr_nonnull(back);
+		ck_assert(json_equal(back, sc));
+		json_decref(back);
+		json_decref(r);
+	}
 
 	r = pxmtest_call(&proc, "good_echo", json_pack("{s:s, s:i}", "text", "x", "times", 9));
 	ck_assert(json_is_true(json_object_get(r, "isError")));

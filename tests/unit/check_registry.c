@@ -155,6 +155,7 @@ START_TEST(test_served_schema_of_mutation)
 	struct pxm_tool t = mutation("m4");
 	const struct pxm_tool_def *d;
 	json_t *props, *listing;
+	size_t len;
 
 	t.flags = PXM_TOOL_ASYNC | PXM_TOOL_UNDO | PXM_TOOL_IDEMPOTENT;
 	ck_assert_int_eq(pxm_registry_add_tool(reg, NULL, NULL, "t", &t), PXM_OK);
@@ -166,7 +167,7 @@ START_TEST(test_served_schema_of_mutation)
 	ck_assert_ptr_nonnull(json_object_get(props, "snapshot"));
 	/* the plugin's own schema is untouched */
 	ck_assert_ptr_null(json_object_get(json_object_get(d->input_schema, "properties"), "confirm"));
-	listing = json_loads(d->listing, 0, NULL);
+	listing = json_loads(pxm_registry_listing(d, &len), 0, NULL);
 	ck_assert_ptr_nonnull(listing);
 	ck_assert(json_is_false(json_object_get(json_object_get(listing, "annotations"), "readOnlyHint")));
 	ck_assert(json_is_true(json_object_get(json_object_get(listing, "annotations"), "destructiveHint")));
@@ -181,11 +182,12 @@ START_TEST(test_read_annotations)
 	struct pxm_tool t = read_tool("r3");
 	const struct pxm_tool_def *d;
 	json_t *listing, *ann;
+	size_t len;
 
 	t.flags = PXM_TOOL_CLOSED_WORLD;
 	ck_assert_int_eq(pxm_registry_add_tool(reg, NULL, NULL, "t", &t), PXM_OK);
 	d = pxm_registry_find(reg, "r3");
-	listing = json_loads(d->listing, 0, NULL);
+	listing = json_loads(pxm_registry_listing(d, &len), 0, NULL);
 	ann = json_object_get(listing, "annotations");
 	ck_assert(json_is_true(json_object_get(ann, "readOnlyHint")));
 	ck_assert(json_is_false(json_object_get(ann, "openWorldHint")));
