@@ -53,15 +53,6 @@ random_password(char out[25])
 	out[24] = '\0';
 }
 
-static void
-setdef(json_t *o, const char *k, json_t *v)
-{
-	if (json_object_get(o, k) == NULL)
-		json_object_set_new(o, k, v);
-	else
-		json_decref(v);
-}
-
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -112,10 +103,10 @@ norm_access(json_t *surf, int product, char *err, size_t errlen)
 	json_object_foreach(users, k, u) {
 		if (strchr(k, '@') == NULL)
 			return fail(err, errlen, "access.users: '%s' is not USER@REALM", k);
-		setdef(u, "enable", json_integer(1));
-		setdef(u, "expire", json_integer(0));
+		sim_setdef(u, "enable", json_integer(1));
+		sim_setdef(u, "expire", json_integer(0));
 		if (product == 2) {
-			setdef(u, "role", json_string(strcmp(k, "root@pam") == 0 ? "root" : "audit"));
+			sim_setdef(u, "role", json_string(strcmp(k, "root@pam") == 0 ? "root" : "audit"));
 		}
 		if (json_object_get(u, "password") == NULL ||
 		    json_is_null(json_object_get(u, "password"))) {
@@ -132,13 +123,13 @@ norm_access(json_t *surf, int product, char *err, size_t errlen)
 				json_object_set_new(t, "secret", json_string(secret));
 			}
 			/* PVE creates tokens privilege-separated unless told. */
-			setdef(t, "privsep", json_integer(1));
-			setdef(t, "expire", json_integer(0));
+			sim_setdef(t, "privsep", json_integer(1));
+			sim_setdef(t, "expire", json_integer(0));
 		}
 		if (json_is_string(json_object_get(u, "groups")))
 			json_object_set_new(u, "groups",
 			    sim_split_list(json_string_value(json_object_get(u, "groups"))));
-		setdef(u, "groups", json_array());
+		sim_setdef(u, "groups", json_array());
 	}
 	if (product == 2)
 		return 0;
@@ -159,14 +150,14 @@ norm_access(json_t *surf, int product, char *err, size_t errlen)
 				    "token" : "user"));
 			}
 		}
-		setdef(e, "propagate", json_integer(1));
+		sim_setdef(e, "propagate", json_integer(1));
 	}
 	if (product == 0)
-		setdef(acc, "domains", json_pack("{s:{s:s,s:s}, s:{s:s,s:s}}",
+		sim_setdef(acc, "domains", json_pack("{s:{s:s,s:s}, s:{s:s,s:s}}",
 		    "pam", "type", "pam", "comment", "Linux PAM standard authentication",
 		    "pve", "type", "pve", "comment", "Proxmox VE authentication server"));
 	else
-		setdef(acc, "domains", json_pack("{s:{s:s,s:s}, s:{s:s,s:s}}",
+		sim_setdef(acc, "domains", json_pack("{s:{s:s,s:s}, s:{s:s,s:s}}",
 		    "pam", "type", "pam", "comment", "Linux PAM standard authentication",
 		    "pbs", "type", "pbs", "comment", "Proxmox Backup authentication server"));
 	return 0;
@@ -198,9 +189,9 @@ norm_pve(json_t *p, int64_t now, char *err, size_t errlen)
 	int i = 0;
 	char ip[32], buf[64];
 
-	setdef(pve, "version", json_pack("{s:s,s:s,s:s}", "version", "9.0.3", "release", "9.0",
+	sim_setdef(pve, "version", json_pack("{s:s,s:s,s:s}", "version", "9.0.3", "release", "9.0",
 	    "repoid", "025864202ebb6109"));
-	setdef(pve, "cluster", json_pack("{s:s}", "name", "proximo-sim"));
+	sim_setdef(pve, "cluster", json_pack("{s:s}", "name", "proximo-sim"));
 	nodes = json_object_get(pve, "nodes");
 	if (!json_is_object(nodes) || json_object_size(nodes) == 0) {
 		nodes = json_pack("{s:{}}", "pve");
@@ -211,19 +202,19 @@ norm_pve(json_t *p, int64_t now, char *err, size_t errlen)
 		if (!json_is_object(n))
 			return fail(err, errlen, "pve.nodes.%s: expected an object", k);
 		snprintf(ip, sizeof ip, "10.0.0.%d", 10 + i);
-		setdef(n, "status", json_string("online"));
-		setdef(n, "nodeid", json_integer(i));
-		setdef(n, "ip", json_string(ip));
-		setdef(n, "level", json_string(""));
-		setdef(n, "maxcpu", json_integer(16));
-		setdef(n, "cpu", json_real(0.03 + 0.01 * (i % 5)));
-		setdef(n, "maxmem", json_integer(64 * GiB));
-		setdef(n, "mem", json_integer(12 * GiB + i * GiB / 3));
-		setdef(n, "maxdisk", json_integer(100 * GiB));
-		setdef(n, "disk", json_integer(9 * GiB + i * GiB / 7));
-		setdef(n, "uptime", json_integer(864000 + i * 3600));
-		setdef(n, "network", default_network(i, json_string_value(json_object_get(n, "ip"))));
-		setdef(n, "network_pending", json_null());
+		sim_setdef(n, "status", json_string("online"));
+		sim_setdef(n, "nodeid", json_integer(i));
+		sim_setdef(n, "ip", json_string(ip));
+		sim_setdef(n, "level", json_string(""));
+		sim_setdef(n, "maxcpu", json_integer(16));
+		sim_setdef(n, "cpu", json_real(0.03 + 0.01 * (i % 5)));
+		sim_setdef(n, "maxmem", json_integer(64 * GiB));
+		sim_setdef(n, "mem", json_integer(12 * GiB + i * GiB / 3));
+		sim_setdef(n, "maxdisk", json_integer(100 * GiB));
+		sim_setdef(n, "disk", json_integer(9 * GiB + i * GiB / 7));
+		sim_setdef(n, "uptime", json_integer(864000 + i * 3600));
+		sim_setdef(n, "network", default_network(i, json_string_value(json_object_get(n, "ip"))));
+		sim_setdef(n, "network_pending", json_null());
 		pve_node_defaults(n, k, json_string_value(json_object_get(json_object_get(pve,
 		    "cluster"), "name")));
 		if (sim_json_truthy(json_object_get(n, "online")) ||
@@ -243,19 +234,19 @@ norm_pve(json_t *p, int64_t now, char *err, size_t errlen)
 	}
 	json_object_foreach(storage, k, st) {
 		const char *type;
-		setdef(st, "type", json_string("dir"));
+		sim_setdef(st, "type", json_string("dir"));
 		type = json_string_value(json_object_get(st, "type"));
-		setdef(st, "content", json_string(strcmp(type, "dir") == 0 || strcmp(type, "nfs") == 0 ||
+		sim_setdef(st, "content", json_string(strcmp(type, "dir") == 0 || strcmp(type, "nfs") == 0 ||
 		    strcmp(type, "cifs") == 0 ? "iso,vztmpl,backup" : strcmp(type, "pbs") == 0 ?
 		    "backup" : "images,rootdir"));
-		setdef(st, "shared", json_integer(strcmp(type, "nfs") == 0 || strcmp(type, "cifs") == 0 ||
+		sim_setdef(st, "shared", json_integer(strcmp(type, "nfs") == 0 || strcmp(type, "cifs") == 0 ||
 		    strcmp(type, "rbd") == 0 || strcmp(type, "cephfs") == 0 ||
 		    strcmp(type, "pbs") == 0 || strcmp(type, "iscsi") == 0 ? 1 : 0));
-		setdef(st, "total", json_integer(strcmp(type, "dir") == 0 ? 100 * GiB : 1000 * GiB));
-		setdef(st, "used", json_integer(strcmp(type, "dir") == 0 ? 23 * GiB : 211 * GiB));
-		setdef(st, "volumes", json_array());
-		setdef(st, "active", json_integer(1));
-		setdef(st, "enabled", json_integer(1));
+		sim_setdef(st, "total", json_integer(strcmp(type, "dir") == 0 ? 100 * GiB : 1000 * GiB));
+		sim_setdef(st, "used", json_integer(strcmp(type, "dir") == 0 ? 23 * GiB : 211 * GiB));
+		sim_setdef(st, "volumes", json_array());
+		sim_setdef(st, "active", json_integer(1));
+		sim_setdef(st, "enabled", json_integer(1));
 	}
 	guests = sim_obj(pve, "guests");
 	json_object_foreach(guests, k, g) {
@@ -269,7 +260,7 @@ norm_pve(json_t *p, int64_t now, char *err, size_t errlen)
 		if (!json_is_object(g))
 			return fail(err, errlen, "pve.guests.%s: expected an object", k);
 		json_object_set_new(g, "vmid", json_integer(vmid));
-		setdef(g, "type", json_string("qemu"));
+		sim_setdef(g, "type", json_string("qemu"));
 		type = json_string_value(json_object_get(g, "type"));
 		if (type == NULL || (strcmp(type, "qemu") != 0 && strcmp(type, "lxc") != 0))
 			return fail(err, errlen, "pve.guests.%s.type: '%s' is not qemu or lxc", k,
@@ -282,21 +273,21 @@ norm_pve(json_t *p, int64_t now, char *err, size_t errlen)
 		cfg = sim_obj(g, "config");
 		snprintf(buf, sizeof buf, "%s%s", strcmp(type, "qemu") == 0 ? "vm" : "ct", k);
 		if (strcmp(type, "qemu") == 0)
-			setdef(cfg, "name", json_string(buf));
+			sim_setdef(cfg, "name", json_string(buf));
 		else
-			setdef(cfg, "hostname", json_string(buf));
-		setdef(cfg, "memory", json_integer(2048));
-		setdef(cfg, "cores", json_integer(strcmp(type, "qemu") == 0 ? 2 : 1));
+			sim_setdef(cfg, "hostname", json_string(buf));
+		sim_setdef(cfg, "memory", json_integer(2048));
+		sim_setdef(cfg, "cores", json_integer(strcmp(type, "qemu") == 0 ? 2 : 1));
 		if (strcmp(type, "qemu") == 0) {
-			setdef(cfg, "sockets", json_integer(1));
-			setdef(cfg, "ostype", json_string("l26"));
+			sim_setdef(cfg, "sockets", json_integer(1));
+			sim_setdef(cfg, "ostype", json_string("l26"));
 		} else {
-			setdef(cfg, "ostype", json_string("debian"));
-			setdef(cfg, "arch", json_string("amd64"));
+			sim_setdef(cfg, "ostype", json_string("debian"));
+			sim_setdef(cfg, "arch", json_string("amd64"));
 		}
 		if (sim_json_truthy(json_object_get(cfg, "template")))
 			json_object_set_new(g, "status", json_string("stopped"));
-		setdef(g, "status", json_string("stopped"));
+		sim_setdef(g, "status", json_string("stopped"));
 		status = json_string_value(json_object_get(g, "status"));
 		if (strcmp(status, "running") != 0 && strcmp(status, "stopped") != 0 &&
 		    strcmp(status, "paused") != 0)
@@ -321,29 +312,29 @@ norm_pbs(json_t *p, int64_t now, char *err, size_t errlen)
 	size_t i;
 	char path[512];
 
-	setdef(pbs, "node", json_string("pbs"));
-	setdef(pbs, "version", json_pack("{s:s,s:s,s:s}", "version", "4.0.11", "release", "4.0",
+	sim_setdef(pbs, "node", json_string("pbs"));
+	sim_setdef(pbs, "version", json_pack("{s:s,s:s,s:s}", "version", "4.0.11", "release", "4.0",
 	    "repoid", "7f4ab9d3c0e8a1b2"));
 	ds = sim_obj(pbs, "datastores");
 	json_object_foreach(ds, k, d) {
 		snprintf(path, sizeof path, "/mnt/datastore/%s", k);
-		setdef(d, "path", json_string(path));
-		setdef(d, "total", json_integer(2000 * GiB));
-		setdef(d, "used", json_integer(420 * GiB));
-		setdef(d, "namespaces", json_array());
+		sim_setdef(d, "path", json_string(path));
+		sim_setdef(d, "total", json_integer(2000 * GiB));
+		sim_setdef(d, "used", json_integer(420 * GiB));
+		sim_setdef(d, "namespaces", json_array());
 		snaps = sim_arr(d, "snapshots");
 		json_array_foreach(snaps, i, sn) {
 			if (!json_is_string(json_object_get(sn, "backup-type")) ||
 			    !json_is_string(json_object_get(sn, "backup-id")))
 				return fail(err, errlen, "pbs.datastores.%s.snapshots: every snapshot needs "
 				    "backup-type and backup-id", k);
-			setdef(sn, "backup-time", json_integer(now / 1000 - 86400 * (long long)(i + 1)));
-			setdef(sn, "ns", json_string(""));
-			setdef(sn, "owner", json_string("root@pam"));
-			setdef(sn, "protected", json_false());
-			setdef(sn, "size", json_integer(8 * GiB + (long long)i * 123456789));
-			setdef(sn, "comment", json_string(""));
-			setdef(sn, "files", json_pack("[{s:s,s:s,s:I},{s:s,s:s,s:I},{s:s}]",
+			sim_setdef(sn, "backup-time", json_integer(now / 1000 - 86400 * (long long)(i + 1)));
+			sim_setdef(sn, "ns", json_string(""));
+			sim_setdef(sn, "owner", json_string("root@pam"));
+			sim_setdef(sn, "protected", json_false());
+			sim_setdef(sn, "size", json_integer(8 * GiB + (long long)i * 123456789));
+			sim_setdef(sn, "comment", json_string(""));
+			sim_setdef(sn, "files", json_pack("[{s:s,s:s,s:I},{s:s,s:s,s:I},{s:s}]",
 			    "filename", "index.json.blob", "crypt-mode", "none", "size", (json_int_t)512,
 			    "filename", strcmp(json_string_value(json_object_get(sn, "backup-type")),
 			    "ct") == 0 ? "root.pxar.didx" : "drive-scsi0.img.fidx", "crypt-mode", "none",
@@ -361,27 +352,27 @@ norm_pmg(json_t *p, int64_t now, char *err, size_t errlen)
 	size_t i;
 	char id[64];
 
-	setdef(pmg, "node", json_string("pmg"));
-	setdef(pmg, "version", json_pack("{s:s,s:s,s:s}", "version", "9.0.1", "release", "9.0",
+	sim_setdef(pmg, "node", json_string("pmg"));
+	sim_setdef(pmg, "version", json_pack("{s:s,s:s,s:s}", "version", "9.0.1", "release", "9.0",
 	    "repoid", "3c1d8a0e5f6b7c2d"));
 	q = sim_arr(pmg, "quarantine");
 	json_array_foreach(q, i, e) {
 		if (!json_is_object(e))
 			return fail(err, errlen, "pmg.quarantine: entries must be objects");
 		snprintf(id, sizeof id, "C%zuR%zuT%lld", 1 + i, 7 + i, (long long)(now / 1000) - 3600);
-		setdef(e, "id", json_string(id));
-		setdef(e, "type", json_string("spam"));
-		setdef(e, "time", json_integer(now / 1000 - 3600 * (long long)(i + 1)));
-		setdef(e, "receiver", json_string("user@example.com"));
-		setdef(e, "from", json_string("sender@example.net"));
-		setdef(e, "sender", json_incref(json_object_get(e, "from")));
-		setdef(e, "subject", json_string("Quarantined message"));
-		setdef(e, "bytes", json_integer(4096));
+		sim_setdef(e, "id", json_string(id));
+		sim_setdef(e, "type", json_string("spam"));
+		sim_setdef(e, "time", json_integer(now / 1000 - 3600 * (long long)(i + 1)));
+		sim_setdef(e, "receiver", json_string("user@example.com"));
+		sim_setdef(e, "from", json_string("sender@example.net"));
+		sim_setdef(e, "sender", json_incref(json_object_get(e, "from")));
+		sim_setdef(e, "subject", json_string("Quarantined message"));
+		sim_setdef(e, "bytes", json_integer(4096));
 		if (strcmp(json_string_value(json_object_get(e, "type")), "spam") == 0)
-			setdef(e, "spamlevel", json_integer(12));
+			sim_setdef(e, "spamlevel", json_integer(12));
 		if (strcmp(json_string_value(json_object_get(e, "type")), "virus") == 0)
-			setdef(e, "virusname", json_string("Eicar-Test-Signature"));
-		setdef(e, "state", json_string("quarantined"));
+			sim_setdef(e, "virusname", json_string("Eicar-Test-Signature"));
+		sim_setdef(e, "state", json_string("quarantined"));
 	}
 	sim_arr(pmg, "tracker");
 	sim_obj(pmg, "statistics");

@@ -62,15 +62,6 @@ static const struct {
 
 #define NSERVICES	(sizeof services / sizeof services[0])
 
-static void
-setdef(json_t *o, const char *k, json_t *v)
-{
-	if (json_object_get(o, k) == NULL)
-		json_object_set_new(o, k, v);
-	else
-		json_decref(v);
-}
-
 void
 pve_node_defaults(json_t *n, const char *name, const char *cluster)
 {
@@ -87,16 +78,16 @@ pve_node_defaults(json_t *n, const char *name, const char *cluster)
 	    "::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\n"
 	    "ff02::1 ip6-allnodes\nff02::2 ip6-allrouters\nff02::3 ip6-allhosts\n",
 	    ip ? ip : "10.0.0.11", name, search, name);
-	setdef(n, "timezone", json_string("UTC"));
-	setdef(n, "dns", gw ? json_pack("{s:s, s:s}", "search", search, "dns1", gw) :
+	sim_setdef(n, "timezone", json_string("UTC"));
+	sim_setdef(n, "dns", gw ? json_pack("{s:s, s:s}", "search", search, "dns1", gw) :
 	    json_pack("{s:s}", "search", search));
-	setdef(n, "hosts", json_string(hosts));
+	sim_setdef(n, "hosts", json_string(hosts));
 	sv = json_object();
 	for (i = 0; i < NSERVICES; i++)
 		json_object_set_new(sv, services[i].name, json_string(
 		    strcmp(services[i].name, "proxmox-firewall") == 0 ? "dead" : "running"));
-	setdef(n, "services", sv);
-	setdef(n, "disks", json_pack("[{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:s, s:i},"
+	sim_setdef(n, "services", sv);
+	sim_setdef(n, "disks", json_pack("[{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:s, s:i},"
 	    " {s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:s, s:i}]",
 	    "devpath", "/dev/sda", "model", "SAMSUNG_MZ7L3480HCHQ-00A07", "serial", "S664NE0R812345",
 	    "vendor", "ATA", "size", (json_int_t)480000000000LL, "type", "ssd",
@@ -104,12 +95,12 @@ pve_node_defaults(json_t *n, const char *name, const char *cluster)
 	    "devpath", "/dev/nvme0n1", "model", "SAMSUNG MZQL23T8HCLS-00A07", "serial",
 	    "S64HNE0T600123", "vendor", "unknown", "size", (json_int_t)3840000000000LL,
 	    "type", "nvme", "health", "PASSED", "wearout", 99, "used", "LVM", "gpt", 1));
-	setdef(n, "syslog", json_pack("[s,s,s,s]",
+	sim_setdef(n, "syslog", json_pack("[s,s,s,s]",
 	    "systemd[1]: Started pvedaemon.service - PVE API Daemon.",
 	    "systemd[1]: Started pveproxy.service - PVE API Proxy Server.",
 	    "pvestatd[1422]: status update time (0.512 seconds)",
 	    "pmxcfs[1198]: [status] notice: received log"));
-	setdef(n, "apt", json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+	sim_setdef(n, "apt", json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
 	    " {s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}], s:i}",
 	    "updates",
 	    "Package", "pve-manager", "Version", "9.0.5", "OldVersion", "9.0.3", "Arch", "amd64",

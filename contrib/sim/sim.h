@@ -190,6 +190,8 @@ char	*sim_json_text(const json_t *v);
 long long sim_json_int(const json_t *v, long long def);
 /** Truthy: true, non-zero number, "1". */
 int	 sim_json_truthy(const json_t *v);
+/** A default: o[k] = v unless o has k (then v is released).  Steals v. */
+void	 sim_setdef(json_t *o, const char *k, json_t *v);
 
 /** Percent-decode (and '+' to space when form is set).  New string. */
 char	*sim_urldecode(const char *s, size_t n, int form);

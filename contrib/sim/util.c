@@ -131,6 +131,15 @@ sim_param_bool(const struct sim_req *rq, const char *name, int def)
 	return sim_json_truthy(v);
 }
 
+void
+sim_setdef(json_t *o, const char *k, json_t *v)
+{
+	if (json_object_get(o, k) == NULL)
+		json_object_set_new(o, k, v);
+	else
+		json_decref(v);
+}
+
 int
 sim_json_truthy(const json_t *v)
 {

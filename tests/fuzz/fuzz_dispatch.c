@@ -5,7 +5,7 @@
  *        fixture plugins loaded, fed arbitrary messages after initialize.
  *
  * The runtime (registry, plugins, ledger, plan store) is shared by a few
- * hundred inputs (see runtime()); every input gets a fresh MCP session and
+ * hundred inputs (see fuzz_shared_runtime()); every input gets a fresh MCP session and
  * a fresh fixture state.  The session's input is
  * initialize + notifications/initialized followed by the fuzz input, read
  * from a memfd until EOF; the output goes to another memfd and is checked:
@@ -146,44 +146,6 @@ check_output(int fd)
 	free(buf);
 }
 
-/*
- * The runtime (registry, plugins, ledger, plan store) is shared by many
- * inputs: opening it loads every plugin and registers every tool, which
- * would be most of the work of an input.  It is replaced every
- * RUNTIME_USES inputs, with a fresh ledger, so state stays bounded (a
- * growing ledger makes audit_verify slower with every input).
- */
-#define RUNTIME_USES	256
-
-static struct pxm_runtime *shared_rt;
-static unsigned long rt_uses;
-static int rt_atexit;
-
-static void
-runtime_close(void)
-{
-	pxm_runtime_close(shared_rt);
-	shared_rt = NULL;
-	unlink(ledger_path);
-}
-
-static struct pxm_runtime *
-runtime(void)
-{
-	struct pxm_error err;
-
-	if (shared_rt != NULL && ++rt_uses % RUNTIME_USES == 0)
-		runtime_close();
-	if (shared_rt == NULL) {
-		unlink(ledger_path);
-		pxm_error_clear(&err);
-		FUZZ_CHECK(pxm_runtime_open(&shared_rt, &err, PXM_RT_PLUGINS | PXM_RT_LEDGER) ==
-		    PXM_OK, "runtime: %s", err.text);
-		if (!rt_atexit++)
-			atexit(runtime_close);
-	}
-	return shared_rt;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -195,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int in, out;
 
 	unlink(state_path);
-	rt = runtime();
+	rt = fuzz_shared_runtime(ledger_path);
 	in = memfd_with(prologue, sizeof prologue - 1, data, size);
 	out = memfd_with(NULL, 0, NULL, 0);
 	memset(&opt, 0, sizeof opt);

@@ -340,44 +340,6 @@ check_output(int fd)
 	free(buf);
 }
 
-/*
- * The runtime (registry, plugins, ledger, plan store) is shared by many
- * inputs: opening it loads every plugin and registers every tool, which
- * would be most of the work of an input.  It is replaced every
- * RUNTIME_USES inputs, with a fresh ledger, so state stays bounded (a
- * growing ledger makes audit_verify slower with every input).
- */
-#define RUNTIME_USES	256
-
-static struct pxm_runtime *shared_rt;
-static unsigned long rt_uses;
-static int rt_atexit;
-
-static void
-runtime_close(void)
-{
-	pxm_runtime_close(shared_rt);
-	shared_rt = NULL;
-	unlink(ledger_path);
-}
-
-static struct pxm_runtime *
-runtime(void)
-{
-	struct pxm_error err;
-
-	if (shared_rt != NULL && ++rt_uses % RUNTIME_USES == 0)
-		runtime_close();
-	if (shared_rt == NULL) {
-		unlink(ledger_path);
-		pxm_error_clear(&err);
-		FUZZ_CHECK(pxm_runtime_open(&shared_rt, &err, PXM_RT_PLUGINS | PXM_RT_LEDGER) ==
-		    PXM_OK, "runtime: %s", err.text);
-		if (!rt_atexit++)
-			atexit(runtime_close);
-	}
-	return shared_rt;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -403,7 +365,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ans_off = 0;
 	pthread_mutex_unlock(&mu);
 
-	rt = runtime();
+	rt = fuzz_shared_runtime(ledger_path);
 	in = memfd_of(session, (size_t)n);
 	out = memfd_of("", 0);
 	memset(&opt, 0, sizeof opt);

@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/runtime.h"
+#include "util/error.h"
+#include "fuzz.h"
 #include "fuzzenv.h"
 
 #ifndef FUZZ_BUILDDIR
@@ -131,4 +134,37 @@ fuzz_env_setup(void)
 	/* Quiet: a log line per input would be most of the work. */
 	setenv("PROXIMO_LOG_LEVEL", "error", 1);
 	return dir;
+}
+
+#define RUNTIME_USES	256
+
+static struct pxm_runtime *shared_rt;
+static const char *shared_ledger;
+static unsigned long rt_uses;
+
+static void
+runtime_close(void)
+{
+	pxm_runtime_close(shared_rt);
+	shared_rt = NULL;
+	unlink(shared_ledger);
+}
+
+struct pxm_runtime *
+fuzz_shared_runtime(const char *ledger_path)
+{
+	struct pxm_error err;
+
+	if (shared_rt != NULL && ++rt_uses % RUNTIME_USES == 0)
+		runtime_close();
+	if (shared_rt == NULL) {
+		if (shared_ledger == NULL)
+			atexit(runtime_close);
+		shared_ledger = ledger_path;
+		unlink(ledger_path);
+		pxm_error_clear(&err);
+		FUZZ_CHECK(pxm_runtime_open(&shared_rt, &err, PXM_RT_PLUGINS | PXM_RT_LEDGER) ==
+		    PXM_OK, "runtime: %s", err.text);
+	}
+	return shared_rt;
 }

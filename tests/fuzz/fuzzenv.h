@@ -13,4 +13,14 @@
  *  the directory; aborts when anything fails. */
 const char *fuzz_env_setup(void);
 
+struct pxm_runtime;
+
+/** The runtime (registry, plugins, ledger, plan store) shared by many
+ *  inputs: opening it loads every plugin and registers every tool, which
+ *  would be most of the work of an input.  It is replaced every 256 calls
+ *  with a fresh ledger at ledger_path, so state stays bounded (a growing
+ *  ledger makes audit_verify slower with every input); closed at exit.
+ *  Aborts when it cannot be opened. */
+struct pxm_runtime *fuzz_shared_runtime(const char *ledger_path);
+
 #endif
