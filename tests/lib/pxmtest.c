@@ -288,6 +288,16 @@ pxmtest_request(struct pxmtest_proc *p, const char *method, json_t *params, json
 
 			fprintf(stderr, "# no answer to %s; the server's stderr ends with:\n%s\n",
 			    method, n > 4000 ? e + n - 4000 : e);
+			if (!p->reaped && waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+				p->reaped = 1;
+			if (p->reaped && WIFSIGNALED(p->status))
+				fprintf(stderr, "# the server was killed by signal %d\n",
+				    WTERMSIG(p->status));
+			else if (p->reaped)
+				fprintf(stderr, "# the server exited with status %d\n",
+				    WEXITSTATUS(p->status));
+			else
+				fprintf(stderr, "# the server is still running\n");
 			free(e);
 		}
 		ck_assert_msg(msg != NULL, "no answer to %s", method);
@@ -339,7 +349,9 @@ pxmtest_finish(struct pxmtest_proc *p)
 		close(p->to_child);
 	p->to_child = -1;
 	deadline = now_ms() + 10000;
-	while (waitpid(p->pid, &status, WNOHANG) == 0) {
+	if (p->reaped)
+		status = p->status;
+	else while (waitpid(p->pid, &status, WNOHANG) == 0) {
 		if (now_ms() > deadline) {
 			kill(p->pid, SIGKILL);
 			waitpid(p->pid, &status, 0);

@@ -34,6 +34,7 @@ struct pxmtest_proc {
 	char	*rbuf;
 	size_t	rlen, rcap;
 	long long next_id;
+	int	reaped, status;	/* the child already waited for */
 };
 
 /**
