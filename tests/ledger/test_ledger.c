@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "helpers.h"
+#include "ledger/internal.h"
 #include "ledger/io.h"
 #include "tap.h"
 #include "util/secret.h"
@@ -901,6 +903,43 @@ START_TEST(syslog_sink_receives_head)
 }
 END_TEST
 
+/* The checkpoint key's direct PKCS#8 read gives the key OpenSSL's decoder
+ * gives; a PEM it does not recognise (CRLF lines) still loads the long way. */
+START_TEST(checkpoint_key_reads_agree)
+{
+	char *path = t_path(dir, "ck.key"), *crlf = t_path(dir, "ck-crlf.key");
+	struct pxm_error err;
+	EVP_PKEY *fast = NULL, *slow, *other = NULL;
+	FILE *f;
+	char *text, *o;
+	size_t i, n;
+
+	ck_assert_int_eq(pxm_ckpt_key_load_or_create(&fast, &err, path, 1), PXM_OK);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_ptr_nonnull(slow = PEM_read_PrivateKey(f, NULL, NULL, NULL));
+	fclose(f);
+	ck_assert_int_eq(EVP_PKEY_eq(fast, slow), 1);
+	text = t_read(path, &n);
+	ck_assert_ptr_nonnull(o = calloc(1, 2 * n + 1));
+	for (i = 0, n = 0; text[i]; i++) {
+		if (text[i] == '\n')
+			o[n++] = '\r';
+		o[n++] = text[i];
+	}
+	t_write(crlf, o, n);
+	ck_assert_int_eq(chmod(crlf, 0600), 0);
+	ck_assert_int_eq(pxm_ckpt_key_load_or_create(&other, &err, crlf, 0), PXM_OK);
+	ck_assert_int_eq(EVP_PKEY_eq(other, slow), 1);
+	EVP_PKEY_free(fast);
+	EVP_PKEY_free(slow);
+	EVP_PKEY_free(other);
+	free(text);
+	free(o);
+	free(path);
+	free(crlf);
+}
+END_TEST
+
 START_TEST(signed_checkpoints)
 {
 	struct pxm_ledger_config cfg;
@@ -986,6 +1025,7 @@ main(void)
 	tcase_add_test(tc, mode_rotation_never_deletes);
 	tcase_add_test(tc, anchor_file_catches_truncation);
 	tcase_add_test(tc, syslog_sink_receives_head);
+	tcase_add_test(tc, checkpoint_key_reads_agree);
 	tcase_add_test(tc, signed_checkpoints);
 	tcase_add_test(tc, symlink_refused);
 	suite_add_tcase(s, tc);
