@@ -189,16 +189,22 @@ send_tool_result_new(struct pxm_mcp_server *srv, const json_t *id, json_t *resul
 		json_decref(result);
 		return PXM_E_NOMEM;
 	}
-	pxm_buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":"
+	/* Any failed append leaves a short buffer: nothing is written then. */
+	r = pxm_buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":"
 	    "[{\"type\":\"text\",\"text\":", ids);
 	free(ids);
-	buf_json_string(&b, json_string_value(text), json_string_length(text));
-	pxm_buf_puts(&b, "}],\"structuredContent\":");
-	pxm_buf_append(&b, json_string_value(text), json_string_length(text));
-	if (json_is_true(json_object_get(result, "isError")))
-		pxm_buf_puts(&b, ",\"isError\":true");
-	pxm_buf_puts(&b, "}}\n");
-	r = b.data ? write_all(srv, b.data, b.len) : PXM_E_NOMEM;
+	if (r == PXM_OK)
+		r = buf_json_string(&b, json_string_value(text), json_string_length(text));
+	if (r == PXM_OK)
+		r = pxm_buf_puts(&b, "}],\"structuredContent\":");
+	if (r == PXM_OK)
+		r = pxm_buf_append(&b, json_string_value(text), json_string_length(text));
+	if (r == PXM_OK && json_is_true(json_object_get(result, "isError")))
+		r = pxm_buf_puts(&b, ",\"isError\":true");
+	if (r == PXM_OK)
+		r = pxm_buf_puts(&b, "}}\n");
+	if (r == PXM_OK)
+		r = write_all(srv, b.data, b.len);
 	pxm_buf_free(&b);
 	json_decref(result);
 	return r;
