@@ -10,6 +10,17 @@ quick=0
 jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n=== %s\n' "$*"; }
+# A test may skip on a machine that lacks one of its tools; here, where
+# every dependency was installed, a skip is a failure.
+no_skips() {
+	n=$(sed -n 's/^# SKIP: *//p' tests/test-suite.log | head -1)
+	if [ "${n:-0}" != 0 ]; then
+		echo "$n test(s) skipped; every dependency is installed here, so that is a failure:" >&2
+		grep -h '^SKIP:' tests/test-suite.log tests/*/*.trs 2>/dev/null | sort -u >&2 || true
+		grep -l 'SKIP' tests/*/*.log 2>/dev/null >&2 || true
+		exit 1
+	fi
+}
 
 step "dependencies"
 contrib/deps/install-debian
@@ -22,6 +33,7 @@ make -j"$jobs"
 
 step "make check"
 make -j"$jobs" check || { cat tests/test-suite.log; exit 1; }
+no_skips
 
 step "MCP client check (official TypeScript SDK, --protocol --strict), every read tool called against proximo-sim"
 node=$("$top/contrib/deps/node")
@@ -37,6 +49,7 @@ if [ "$quick" -eq 0 ]; then
 	step "valgrind: the whole suite, every test program and every proximo it runs"
 	# (the hardened release build: valgrind wants no sanitizer runtime)
 	make -j"$jobs" check-valgrind || { cat tests/test-suite.log; exit 1; }
+	no_skips
 
 	cd "$top"
 	step "sanitizers (ASan + UBSan + LSan): the whole suite"
@@ -52,6 +65,7 @@ if [ "$quick" -eq 0 ]; then
 	ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$sanlogs/asan" \
 	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$sanlogs/ubsan" \
 	    make -j"$jobs" check || { cat tests/test-suite.log; cat "$sanlogs"/* 2>/dev/null; exit 1; }
+	no_skips
 	if [ -n "$(ls -A "$sanlogs")" ]; then
 		echo "sanitizer reports were written (the suite passed, a process did not):" >&2
 		for f in "$sanlogs"/*; do echo "--- $f" >&2; cat "$f" >&2; done

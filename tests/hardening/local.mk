@@ -54,11 +54,16 @@ dist_check_SCRIPTS += hardening/check-hardening.sh hardening/check-hardening-sel
 #   pve/check_pve_tools       a proximo per curated tool (190 processes):
 #                             over 15 minutes under valgrind; the pve plugin
 #                             stays under valgrind in the other pve/ suites
+#   ledger/test_canon, ledger/test_canon_portable
+#                             Python parity: 20 s of parsing natively, over
+#                             10 minutes each under valgrind; the parser
+#                             stays under valgrind in fuzz/replay_ledger
+#                             and the ledger suites
 dist_check_SCRIPTS += hardening/valgrind-wrapper.sh
 EXTRA_DIST += hardening/valgrind.supp
 VALGRIND_TESTS = $(TESTS)
 VALGRIND_EXCLUDE = transport/deadline_test ledger/test_durability ledger/test_tamper \
-	sim/check_sim_pbs_pmg pve/check_pve_tools
+	sim/check_sim_pbs_pmg pve/check_pve_tools ledger/test_canon ledger/test_canon_portable
 check-valgrind:
 	@test -n "$(VALGRIND)" || { echo "check-valgrind needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 	rm -rf $(abs_builddir)/valgrind-logs
