@@ -11,6 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 cc -O2 -o "$tmp/mcp_bench" "$top/bench/mcp/mcp_bench.c" $(pkg-config --cflags --libs jansson)
+cc -O2 -o "$tmp/floor" "$top/bench/mcp/floor.c"
 node=$("$top/contrib/deps/node")
 client="$tmp/mcp-client"
 mkdir -p "$client"
@@ -24,10 +25,19 @@ export PROXIMO_AUDIT_LOG="$tmp/audit.log"
     -- "$build/core/proximo" > "$tmp/ours.json"
 "$tmp/mcp_bench" --starts 10 --pings 5000 --calls 2000 --tool echo --args '{"message":"hi"}' \
     -- "$node" "$everything" stdio > "$tmp/theirs.json"
+# The floor: the same client and pipes against a responder that parses nothing.
+"$tmp/mcp_bench" --starts 10 --pings 20000 -- "$tmp/floor" > "$tmp/floor.json"
 
-python3 - "$tmp/ours.json" "$tmp/theirs.json" "$out" "$build" <<'PY'
-import json, sys, platform, os, subprocess, datetime
+python3 - "$tmp/ours.json" "$tmp/theirs.json" "$out" "$build" "$tmp/floor.json" <<'PY'
+import json, sys, platform, os, subprocess, datetime, re
 ours = json.load(open(sys.argv[1])); theirs = json.load(open(sys.argv[2]))
+floor = json.load(open(sys.argv[5]))
+# A hand-written "## Notes" section at the end survives a re-run.
+try:
+    old = open(sys.argv[3]).read()
+    notes = old[old.index("\n## Notes"):] if "\n## Notes" in old else ""
+except OSError:
+    notes = ""
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
 plugins = sorted(os.listdir(os.path.join(sys.argv[4], "plugins", "staged"))) if os.path.isdir(os.path.join(sys.argv[4], "plugins", "staged")) else []
@@ -52,5 +62,12 @@ with open(sys.argv[3], "w") as f:
         fa = f"{a:.2f}" if isinstance(a, float) else str(a)
         fb = f"{b:.2f}" if isinstance(b, float) else str(b)
         f.write(f"| {name} | {fa} | {fb} | {r(a, b)} | {better} | {target} |\n")
+    f.write(f"\nThe floor of a round trip here (the same client and pipes, a C responder "
+            f"that parses nothing, `bench/mcp/floor.c`): {floor['ping_rps']:.0f}/s, cold start "
+            f"{floor['cold_start_median_ms']:.2f} ms, peak RSS {floor['peak_rss_kib']} KiB. "
+            f"Proximo's ping is {ours['ping_rps'] / floor['ping_rps']:.2f} of it; "
+            f"server-everything's {theirs['ping_rps'] / floor['ping_rps']:.2f}.\n")
+    if notes:
+        f.write(notes if notes.endswith("\n") else notes + "\n")
 print(open(sys.argv[3]).read())
 PY
