@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ledger/canon.h"
 #include "mcp/framing.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/server.h"
@@ -129,44 +130,6 @@ send_result_new(struct pxm_mcp_server *srv, const json_t *id, json_t *result)
 	return r;
 }
 
-/* A JSON string literal of s (quotes included), as Jansson would write it
- * with JSON_COMPACT: ", \\ and control characters escaped, UTF-8 as is. */
-static int
-buf_json_string(struct pxm_buf *b, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, from = 0;
-	char esc[7];
-	int r = pxm_buf_putc(b, '"');
-
-	for (i = 0; i < len && r == PXM_OK; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *e = NULL;
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		switch (c) {
-		case '"':	e = "\\\""; break;
-		case '\\':	e = "\\\\"; break;
-		case '\b':	e = "\\b"; break;
-		case '\f':	e = "\\f"; break;
-		case '\n':	e = "\\n"; break;
-		case '\r':	e = "\\r"; break;
-		case '\t':	e = "\\t"; break;
-		default:
-			snprintf(esc, sizeof esc, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-			e = esc;
-		}
-		r = pxm_buf_append(b, s + from, i - from);
-		if (r == PXM_OK)
-			r = pxm_buf_puts(b, e);
-		from = i + 1;
-	}
-	if (r == PXM_OK)
-		r = pxm_buf_append(b, s + from, len - from);
-	return r == PXM_OK ? pxm_buf_putc(b, '"') : r;
-}
-
 /* A tool result as pxm_mcp_tool_result_new() built it: its text is the
  * compact serialisation of its structuredContent, so that text is written
  * twice (escaped, then raw) instead of serialising the object again.  Any
@@ -194,7 +157,7 @@ send_tool_result_new(struct pxm_mcp_server *srv, const json_t *id, json_t *resul
 	    "[{\"type\":\"text\",\"text\":", ids);
 	free(ids);
 	if (r == PXM_OK)
-		r = buf_json_string(&b, json_string_value(text), json_string_length(text));
+		r = pxm_canon_dump_string(&b, json_string_value(text), json_string_length(text));
 	if (r == PXM_OK)
 		r = pxm_buf_puts(&b, "}],\"structuredContent\":");
 	if (r == PXM_OK)

@@ -471,6 +471,22 @@ out:
 }
 
 int
+pxm_pipeline_arguments(json_t **out, struct pxm_error *err, const struct pxm_tool_def *def,
+    const json_t *args)
+{
+	int r;
+
+	*out = NULL;
+	if ((r = pxm_schema_validate(err, def->served_schema, args)) != PXM_OK)
+		return r;
+	/* 100.0 passed as an integer; the tool must see 100, not a real its
+	 * json_integer_value() reads as 0. */
+	if ((*out = pxm_schema_integral(args)) == NULL)
+		return pxm_error_set(err, PXM_E_NOMEM, "internal", "out of memory");
+	return PXM_OK;
+}
+
+int
 pxm_pipeline_tool_call(json_t **result, struct pxm_error *err,
     struct pxm_mcp_server *srv, const struct pxm_tool_def *def,
     const json_t *args, void *payload)
@@ -485,14 +501,12 @@ pxm_pipeline_tool_call(json_t **result, struct pxm_error *err,
 	/* Arguments are checked in the core before any handler runs; an input
 	 * error is a tool error the agent can act on (MCP 2025-11-25). */
 	pxm_error_clear(&verr);
-	if (pxm_schema_validate(&verr, def->served_schema, args) != PXM_OK) {
+	if ((r = pxm_pipeline_arguments(&whole, &verr, def, args)) == PXM_E_NOMEM)
+		return r;
+	if (r != PXM_OK) {
 		*result = pxm_mcp_tool_error_text("invalid arguments for %s: %s", def->name, verr.text);
 		return *result ? PXM_OK : PXM_E_NOMEM;
 	}
-	/* 100.0 passed as an integer; the tool must see 100, not a real its
-	 * json_integer_value() reads as 0. */
-	if ((whole = pxm_schema_integral(args)) == NULL)
-		return PXM_E_NOMEM;
 	if (def->kind == PXM_KIND_READ)
 		r = run_read(result, rt, srv, def, whole);
 	else

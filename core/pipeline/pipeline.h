@@ -25,4 +25,10 @@ int	pxm_pipeline_tool_call(json_t **result, struct pxm_error *err,
 	    struct pxm_mcp_server *srv, const struct pxm_tool_def *def,
 	    const json_t *args, void *payload);
 
+/** The arguments a tool sees: args checked against its served schema (an
+ *  error in err->text names what was wrong), then with integral reals made
+ *  integers (100.0 passed as an integer).  *out new. */
+int	pxm_pipeline_arguments(json_t **out, struct pxm_error *err,
+	    const struct pxm_tool_def *def, const json_t *args);
+
 #endif

@@ -16,10 +16,10 @@
 
 #include "pipeline/api_exec.h"
 #include "pipeline/call.h"
+#include "pipeline/pipeline.h"
 #include "pipeline/read_call.h"
 #include "plugin/loader.h"
 #include "registry/registry.h"
-#include "registry/schema.h"
 #include "util/error.h"
 
 int
@@ -51,11 +51,11 @@ pxm_call_read_tool(json_t **out, struct pxm_error *err, struct pxm_call *call,
 		return pxm_error_set(err, PXM_E_DENIED, "not_read_only", "%s is not a read-only "
 		    "tool; a read tool may only run reads", name);
 	pxm_error_clear(&verr);
-	if (pxm_schema_validate(&verr, def->served_schema, args) != PXM_OK)
+	if ((r = pxm_pipeline_arguments(&whole, &verr, def, args)) == PXM_E_NOMEM)
+		return r;
+	if (r != PXM_OK)
 		return pxm_error_set(err, PXM_E_INVAL, "invalid_arguments",
 		    "invalid arguments for %s: %s", name, verr.text);
-	if ((whole = pxm_schema_integral(args)) == NULL)
-		return PXM_E_NOMEM;
 	pxm_call_init(&sub, call->srv, def, PXM_PHASE_READ);
 	sub.nested = 1;
 	if (def->read)
