@@ -2,10 +2,11 @@
  * @file mcp_bench.c
  * @brief Measure an MCP stdio server: cold start to the first initialize
  *        response, tools/list size, round trips per second for ping and a
- *        trivial tool call, and peak RSS.  Prints one JSON object.
+ *        trivial tool call (one in flight, then --window in flight), and
+ *        peak RSS.  Prints one JSON object.
  *
  * usage: mcp_bench [--starts N] [--pings N] [--calls N] [--tool NAME]
- *                  [--args JSON] -- command [args...]
+ *                  [--args JSON] [--window N] -- command [args...]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -143,6 +144,39 @@ await(struct child *c, int id, char **text)
 	}
 }
 
+/* Round trips with `window` requests in flight: a client that does not wait
+ * for each answer before the next question (JSON-RPC allows it; MCP hosts
+ * with several tool calls pending do it).  This measures what the server
+ * can sustain rather than the pipes' wake-up latency.  Every line with an
+ * "id" is an answer; requests are numbered from *id. */
+static double
+pipelined(struct child *c, int total, int window, int *id, const char *method,
+    const char *params)
+{
+	char msg[1024];
+	int sent = 0, answered = 0;
+	double t0 = now();
+	size_t n;
+	char *line;
+
+	while (answered < total) {
+		while (sent < total && sent - answered < window) {
+			if (params)
+				snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+				    "\"%s\",\"params\":%s}", (*id)++, method, params);
+			else
+				snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+				    "\"%s\"}", (*id)++, method);
+			send_line(c, msg);
+			sent++;
+		}
+		line = read_line(c, &n);
+		if (line == NULL || strstr(line, "\"id\":") != NULL)
+			answered++;
+	}
+	return total / (now() - t0);
+}
+
 static long
 finish(struct child *c)
 {
@@ -171,7 +205,9 @@ cmp_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	int starts = 30, pings = 20000, calls = 5000, i, k, id;
+	int starts = 30, pings = 20000, calls = 5000, window = 32, i, k, id;
+	double ping_piped = 0, call_piped = 0;
+	char call_params[800];
 	const char *tool = NULL, *args = "{}";
 	static struct child c;
 	double *st, t0, t_ping, t_call = 0;
@@ -187,6 +223,8 @@ main(int argc, char **argv)
 			pings = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc)
 			calls = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
+			window = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--tool") == 0 && i + 1 < argc)
 			tool = argv[++i];
 		else if (strcmp(argv[i], "--args") == 0 && i + 1 < argc)
@@ -259,12 +297,18 @@ main(int argc, char **argv)
 		}
 		t_call = now() - t0;
 	}
+	ping_piped = pipelined(&c, pings, window, &id, "ping", NULL);
+	if (tool) {
+		snprintf(call_params, sizeof call_params, "{\"name\":\"%s\",\"arguments\":%s}",
+		    tool, args);
+		call_piped = pipelined(&c, calls, window, &id, "tools/call", call_params);
+	}
 	{
 		long r2 = finish(&c);
 		if (r2 > rss)
 			rss = r2;
 	}
-	out = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:I}",
+	out = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:f, s:f, s:i}",
 	    "cold_start_median_ms", st[starts / 2] * 1e3,
 	    "cold_start_min_ms", st[0] * 1e3,
 	    "cold_start_p90_ms", st[(starts * 9) / 10] * 1e3,
@@ -273,7 +317,9 @@ main(int argc, char **argv)
 	    "tools_list_pages", (json_int_t)pages,
 	    "ping_rps", pings / t_ping,
 	    "call_rps", tool ? calls / t_call : 0.0,
-	    "peak_rss_kib", (json_int_t)rss);
+	    "peak_rss_kib", (json_int_t)rss,
+	    "ping_rps_pipelined", ping_piped, "call_rps_pipelined", call_piped,
+	    "window", window);
 	json_dumpf(out, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(out);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -76,4 +77,26 @@ pxm_dl_exit(void)
 		lt_dlexit();
 	ltdl_ready = 0;
 #endif
+}
+
+/* libltdl searches its own path list for a bare name; a system library is
+ * found as the dynamic linker finds it at start-up (ld.so.cache, RUNPATH,
+ * LD_LIBRARY_PATH), so dlopen() directly. */
+struct pxm_dl_library *
+pxm_dl_open_library(const char *soname, char *errbuf, size_t errsize)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	const char *e;
+
+	if (h == NULL) {
+		e = dlerror();
+		snprintf(errbuf, errsize, "%s", e ? e : "unknown loader error");
+	}
+	return (struct pxm_dl_library *)h;
+}
+
+void *
+pxm_dl_library_sym(struct pxm_dl_library *lib, const char *symbol)
+{
+	return dlsym(lib, symbol);
 }

@@ -113,6 +113,10 @@ parse_base_url(struct pxm_endpoint *ep, struct pxm_error *err, const char *var,
 	size_t n;
 	int r = PXM_E_INTERNAL;
 
+	/* libcurl's own URL parser, so the URL checked is the URL requested;
+	 * without libcurl there is nothing to free (out: calls into it). */
+	if ((r = pxm_libcurl_load(err)) != PXM_OK)
+		return r;
 	if ((trimmed = strdup(value)) == NULL) {
 		r = PXM_E_NOMEM;
 		goto out;
@@ -219,8 +223,6 @@ read_tls(struct pxm_endpoint *ep)
 		pxm_info("%s: %s=false is ignored: %s is set and verifies the server",
 		    pi->label, pi->verify_var,
 		    ep->tls.mode == PXM_TLS_PINNED ? pi->fp_var : pi->ca_var);
-	if (pxm_tls_backend_check(&e) != PXM_OK)
-		config_error(ep, &e);
 	return PXM_OK;
 }
 
@@ -246,8 +248,6 @@ pxm_endpoint_new(struct pxm_endpoint **out, struct pxm_error *err,
 		    product ? product : "(null)");
 		goto out;
 	}
-	if ((r = pxm_http_global_init(err)) != PXM_OK)
-		goto out;
 	if ((ep = calloc(1, sizeof *ep)) == NULL) {
 		r = PXM_E_NOMEM;
 		goto out;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "transport/curl_api.h"
 
 #include "proximo/sdk.h"
 #include "transport/tls.h"

@@ -13,21 +13,30 @@
 #include "transport/endpoint.h"
 #include "transport/http_int.h"
 #include "transport/path.h"
+#include "transport/tls.h"
 #include "util/error.h"
 #include "util/log.h"
 
 static int curl_ready;
 
+/* The first request opens libcurl (libs.h) and initialises it: a server
+ * nobody asked to reach PVE, PBS or PMG never maps it.  Requests are made
+ * from the main thread only, so curl_ready needs no lock.  The TLS backend
+ * is checked at every request (a string compare), so a refusal stays one. */
 int
 pxm_http_global_init(struct pxm_error *err)
 {
-	if (curl_ready)
-		return PXM_OK;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return pxm_error_set(err, PXM_E_INTERNAL, "internal",
-		    "libcurl failed to initialise");
-	curl_ready = 1;
-	return PXM_OK;
+	int r;
+
+	if (!curl_ready) {
+		if ((r = pxm_libcurl_load(err)) != PXM_OK)
+			return r;
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return pxm_error_set(err, PXM_E_INTERNAL, "internal",
+			    "libcurl failed to initialise");
+		curl_ready = 1;
+	}
+	return pxm_tls_backend_check(err);
 }
 
 void
@@ -202,6 +211,7 @@ perform(struct pxm_endpoint *ep, struct pxm_xfer **xs, size_t n,
 	if (n == 0)
 		return;
 	if (pxm_endpoint_configured(ep, &e) != PXM_OK ||
+	    pxm_http_global_init(&e) != PXM_OK ||
 	    pxm_http_auth_prepare(&auth, &e, ep, hooks) != PXM_OK) {
 		fail_all(xs, n, &e);
 		goto out;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include "transport/curl_api.h"
 #include <jansson.h>
 
 #include "proximo/sdk.h"

@@ -26,11 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libssh2.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "transport/shellquote.h"
+#include "transport/ssh2_api.h"
 #include "transport/ssh.h"
 #include "transport/ssh_text.h"
 #include "util/buf.h"
@@ -109,6 +109,7 @@ struct pxm_ssh {
 	struct pxm_ssh_hostkey hostkey;	/* as last seen */
 	int		hostkey_seen;
 	struct pxm_ssh_stats stats;
+	int		lib_held;	/* holds a libssh2 reference (lib_ref) */
 };
 
 /* A connection being set up. */
@@ -135,6 +136,8 @@ lib_ref(struct pxm_error *err)
 {
 	int r = PXM_OK;
 
+	if ((r = pxm_libssh2_load(err)) != PXM_OK)
+		return r;
 	pthread_mutex_lock(&lib_lock);
 	if (lib_users == 0 && libssh2_init(0) != 0)
 		r = pxm_error_set(err, PXM_E_INTERNAL, "ssh_connect",
@@ -497,7 +500,7 @@ pxm_ssh_new(struct pxm_ssh **out, struct pxm_error *err,
     const struct pxm_ssh_options *opt)
 {
 	struct pxm_ssh *s = NULL;
-	int r = PXM_E_INTERNAL, lib = 0;
+	int r = PXM_E_INTERNAL;
 
 	*out = NULL;
 	if (opt == NULL || opt->target == NULL || *opt->target == '\0') {
@@ -567,9 +570,6 @@ pxm_ssh_new(struct pxm_ssh **out, struct pxm_error *err,
 	s->max_output = opt->max_output ? opt->max_output : PXM_SSH_DEFAULT_MAX_OUTPUT;
 	if (s->command_ms > PXM_PCT_MAX_TIMEOUT_MS)
 		s->command_ms = PXM_PCT_MAX_TIMEOUT_MS;
-	if ((r = lib_ref(err)) != PXM_OK)
-		goto out;
-	lib = 1;
 	*out = s;
 	s = NULL;
 	r = PXM_OK;
@@ -578,8 +578,6 @@ nomem:
 	r = pxm_error_set(err, PXM_E_NOMEM, "config", "out of memory");
 out:
 	if (s != NULL) {
-		if (lib)
-			lib_unref();
 		pthread_mutex_destroy(&s->lock);
 		free(s->user);
 		free(s->host);
@@ -648,8 +646,9 @@ pxm_ssh_free(struct pxm_ssh *s)
 	free(s->passphrase_path);
 	free(s->pct);
 	free(s->pins);
+	if (s->lib_held)
+		lib_unref();
 	free(s);
-	lib_unref();
 }
 
 /* ------------------------------------------------------------ known_hosts */
@@ -1384,6 +1383,21 @@ open_channel(LIBSSH2_CHANNEL **out, struct pxm_error *err, struct pxm_ssh *s,
 }
 
 /* Make sure a cached, authenticated connection exists. */
+/* libssh2 is opened by the first connection, not by pxm_ssh_new: a server
+ * that never runs a command never maps it (see libs.h).  Under s->lock. */
+static int
+hold_library(struct pxm_ssh *s, struct pxm_error *err)
+{
+	int r;
+
+	if (s->lib_held)
+		return PXM_OK;
+	if ((r = lib_ref(err)) != PXM_OK)
+		return r;
+	s->lib_held = 1;
+	return PXM_OK;
+}
+
 static int
 ensure_connected(struct pxm_ssh *s, struct pxm_error *err, volatile int *cancel,
     int *fresh)
@@ -1401,6 +1415,8 @@ ensure_connected(struct pxm_ssh *s, struct pxm_error *err, volatile int *cancel,
 	}
 	if (s->sess != NULL)
 		return PXM_OK;
+	if ((r = hold_library(s, err)) != PXM_OK)
+		return r;
 	t0 = now_ms();
 	if ((r = session_open(&c, &hk, err, s, 1, cancel)) != PXM_OK)
 		return r;
@@ -1636,7 +1652,8 @@ pxm_ssh_probe_host_key(struct pxm_ssh_hostkey *out, struct pxm_error *err,
 	memset(out, 0, sizeof *out);
 	out->verdict = -1;
 	pthread_mutex_lock(&s->lock);
-	r = session_open(&c, out, &local, s, 0, NULL);
+	if ((r = hold_library(s, &local)) == PXM_OK)
+		r = session_open(&c, out, &local, s, 0, NULL);
 	pthread_mutex_unlock(&s->lock);
 	conn_drop(&c, 1);
 	if (out->type[0] != '\0')

@@ -21,7 +21,7 @@
 #ifndef PXM_TRANSPORT_TLS_H
 #define PXM_TRANSPORT_TLS_H
 
-#include <curl/curl.h>
+#include "transport/curl_api.h"
 
 #include "proximo/sdk.h"
 

@@ -537,6 +537,59 @@ START_TEST(malformed_ctid_is_refused_before_any_entry)
 }
 END_TEST
 
+/* libssh2 is opened by the first command, not at start: a server that
+ * never runs one never maps it.  (PVE is left unconfigured: Debian's
+ * libcurl, which a configured PVE opens, depends on libssh2.) */
+START_TEST(libssh2_opened_by_the_first_command)
+{
+	const char *over[] = { "PROXIMO_API_BASE_URL=", NULL };
+	json_t *r;
+
+	start(over);
+	r = pxmtest_call(&proc, "proximo_status", json_object());
+	ck_assert(!is_error(r));
+	json_decref(r);
+	ck_assert_msg(!pxmtest_maps_hold(proc.pid, "libssh2.so"), "libssh2 is mapped before any command");
+	r = pxmtest_call(&proc, "ct_logs", json_pack("{s:s}", "ctid", "101"));
+	ck_assert_msg(!is_error(r), "%s", text_of(r));
+	json_decref(r);
+	ck_assert_msg(pxmtest_maps_hold(proc.pid, "libssh2.so"), "libssh2 is not mapped after a command");
+	stop();
+}
+END_TEST
+
+/* A libssh2 that cannot be opened is named, with the package to install;
+ * nothing connects, nothing runs, the server stays up.  (PVE is left
+ * unconfigured here: Debian's libcurl needs libssh2.so.1 too.) */
+START_TEST(unloadable_libssh2_named)
+{
+	char libdir[700], lib[760], *e_ld;
+	const char *over[] = { NULL, "PROXIMO_API_BASE_URL=", NULL };
+	size_t conns = sshd_count("Connection from");
+	json_t *r;
+
+	snprintf(libdir, sizeof libdir, "%s/badlib", dir);
+	ck_assert_int_eq(mkdir(libdir, 0700), 0);
+	snprintf(lib, sizeof lib, "%s/libssh2.so.1", libdir);
+	pxmtest_write_file(lib, "not a shared object\n", 0600);
+	over[0] = e_ld = kv("LD_LIBRARY_PATH", libdir);
+	start(over);
+	r = pxmtest_call(&proc, "ct_logs", json_pack("{s:s}", "ctid", "101"));
+	ck_assert(is_error(r));
+	ck_assert_msg(strstr(text_of(r), "libssh2.so.1 could not be loaded") != NULL, "%s",
+	    text_of(r));
+	ck_assert_msg(strstr(text_of(r), "apt-get install libssh2-1") != NULL, "%s", text_of(r));
+	json_decref(r);
+	r = pxmtest_call(&proc, "proximo_status", json_object());
+	ck_assert(!is_error(r));
+	json_decref(r);
+	stop();
+	free(e_ld);
+	expect_nothing_ran();
+	ck_assert_uint_eq(sshd_count("Connection from"), conns);
+}
+END_TEST
+
 START_TEST(exact_argv_and_result_shape)
 {
 	json_t *r, *res, *plan = NULL;
@@ -1350,6 +1403,8 @@ suite(void)
 	tcase_add_test(tc, allowlist_is_checked_before_the_snapshot);
 	tcase_add_test(tc, malformed_ctid_is_refused_before_any_entry);
 	tcase_add_test(tc, exact_argv_and_result_shape);
+	tcase_add_test(tc, libssh2_opened_by_the_first_command);
+	tcase_add_test(tc, unloadable_libssh2_named);
 	tcase_add_test(tc, argv_fidelity_through_proximo);
 	tcase_add_test(tc, unknown_host_key_refused_before_auth);
 	tcase_add_test(tc, changed_host_key_refused_before_auth);

@@ -86,6 +86,20 @@ pxmtest_read_file(const char *path)
 	return buf;
 }
 
+int
+pxmtest_maps_hold(pid_t pid, const char *name)
+{
+	char path[64], *maps;
+	int found;
+
+	snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
+	maps = pxmtest_read_file(path);
+	ck_assert_msg(maps != NULL, "cannot read %s", path);
+	found = strstr(maps, name) != NULL;
+	free(maps);
+	return found;
+}
+
 void
 pxmtest_write_file(const char *path, const char *content, int mode)
 {

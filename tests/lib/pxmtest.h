@@ -25,6 +25,9 @@ void	pxmtest_src_path(char *out, size_t size, const char *rel);
 void	pxmtest_write_file(const char *path, const char *content, int mode);
 /** Read a whole file (new string, NULL when missing). */
 char	*pxmtest_read_file(const char *path);
+/** Whether process pid has a file whose path holds `name` mapped (its
+ *  /proc/PID/maps); fails the test if the maps cannot be read. */
+int	pxmtest_maps_hold(pid_t pid, const char *name);
 
 struct pxmtest_proc {
 	pid_t	pid;

@@ -7,10 +7,13 @@
  *        privilege and a role, recorded in the ledger), token files other
  *        users can read (refused before any request).  After each failure
  *        nothing more is sent, and no secret appears in a result, in
- *        proximo's stderr or in the ledger.
+ *        proximo's stderr or in the ledger.  libcurl is opened by the
+ *        first request that needs it, and a libcurl that cannot be opened
+ *        is named, nothing sent, the server still up.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +325,70 @@ START_TEST(test_missing_token_file_named)
 }
 END_TEST
 
+/* ------------------------------------------------------- libcurl */
+
+/* A server with PVE unconfigured never maps libcurl (nor its dozens of
+ * dependencies); configured, it opens libcurl to check the URL with
+ * libcurl's own parser, and requests go through it. */
+START_TEST(test_libcurl_opened_only_when_needed)
+{
+	json_t *r;
+
+	spawn("PROXIMO_API_BASE_URL=", NULL);
+	r = pvt_call(&proc, "proximo_status", json_object());
+	ck_assert(!pvt_is_error(r));
+	json_decref(r);
+	r = pvt_call(&proc, "pve_version", json_object());
+	ck_assert(pvt_is_error(r));
+	ck_assert_msg(strstr(pvt_text(r), "PROXIMO_API_BASE_URL") != NULL, "%s", pvt_text(r));
+	json_decref(r);
+	ck_assert_msg(!pxmtest_maps_hold(proc.pid, "libcurl.so"), "libcurl is mapped, unused");
+	pvt_finish(&proc);
+
+	spawn(NULL, NULL);
+	r = pvt_call(&proc, "pve_version", json_object());
+	ck_assert_msg(!pvt_is_error(r), "%s", pvt_text(r));
+	json_decref(r);
+	ck_assert_msg(pxmtest_maps_hold(proc.pid, "libcurl.so"), "libcurl is not mapped after a request");
+	pvt_finish(&proc);
+}
+END_TEST
+
+START_TEST(test_unloadable_libcurl_named)
+{
+	char dir[700], lib[760], e_ld[760];
+	json_t *r, *log;
+	long long mark;
+
+	snprintf(dir, sizeof dir, "%s/badlib", pvt_dir);
+	ck_assert_int_eq(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
+	pvt_private_file(lib, sizeof lib, "badlib/libcurl.so.4", "not a shared object\n", 0600);
+	snprintf(e_ld, sizeof e_ld, "LD_LIBRARY_PATH=%s", dir);
+	spawn(e_ld, NULL);
+	mark = pvt_mark();
+	r = pvt_call(&proc, "pve_version", json_object());
+	ck_assert(pvt_is_error(r));
+	ck_assert_msg(strstr(pvt_text(r), "libcurl.so.4 could not be loaded") != NULL, "%s",
+	    pvt_text(r));
+	ck_assert_msg(strstr(pvt_text(r), "apt-get install libcurl4") != NULL, "%s", pvt_text(r));
+	no_secret_leaked(r, root_secret);
+	json_decref(r);
+	/* the server is still up and says the same for a mutation */
+	r = pvt_call(&proc, "pve_guest_power", json_pack("{s:i, s:s}", "vmid", 100, "action",
+	    "stop"));
+	ck_assert(pvt_is_error(r));
+	ck_assert_msg(strstr(pvt_text(r), "libcurl.so.4") != NULL, "%s", pvt_text(r));
+	json_decref(r);
+	r = pvt_call(&proc, "proximo_status", json_object());
+	ck_assert(!pvt_is_error(r));
+	json_decref(r);
+	log = pvt_since(mark);
+	ck_assert_msg(json_array_size(log) == 0, "the simulator received %s", pvt_dump(log));
+	json_decref(log);
+	pvt_finish(&proc);
+}
+END_TEST
+
 /* A new token's secret is handed back once, in the result, and recorded
  * nowhere. */
 START_TEST(test_new_token_secret_only_in_the_result)
@@ -369,6 +436,8 @@ suite(void)
 	tcase_add_test(tc, test_world_readable_token_file_refused);
 	tcase_add_test(tc, test_missing_token_file_named);
 	tcase_add_test(tc, test_new_token_secret_only_in_the_result);
+	tcase_add_test(tc, test_libcurl_opened_only_when_needed);
+	tcase_add_test(tc, test_unloadable_libcurl_named);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,53 @@
+/**
+ * @file ssh2_api.h
+ * @brief libssh2 for the ssh transport, through the table libs.h fills on
+ * first use.  Include this instead of <libssh2.h>: the names below become
+ * table entries, so nothing links libssh2 directly.  libssh2's own macros
+ * (libssh2_channel_exec, libssh2_session_disconnect, ...) expand to the
+ * _ex functions listed here and keep working.
+ */
+#ifndef PXM_TRANSPORT_SSH2_API_H
+#define PXM_TRANSPORT_SSH2_API_H
+
+#include "transport/libs.h"
+
+#define libssh2_agent_connect	pxm_libssh2.libssh2_agent_connect
+#define libssh2_agent_disconnect	pxm_libssh2.libssh2_agent_disconnect
+#define libssh2_agent_free	pxm_libssh2.libssh2_agent_free
+#define libssh2_agent_get_identity	pxm_libssh2.libssh2_agent_get_identity
+#define libssh2_agent_init	pxm_libssh2.libssh2_agent_init
+#define libssh2_agent_list_identities	pxm_libssh2.libssh2_agent_list_identities
+#define libssh2_agent_userauth	pxm_libssh2.libssh2_agent_userauth
+#define libssh2_channel_close	pxm_libssh2.libssh2_channel_close
+#define libssh2_channel_eof	pxm_libssh2.libssh2_channel_eof
+#define libssh2_channel_free	pxm_libssh2.libssh2_channel_free
+#define libssh2_channel_get_exit_signal	pxm_libssh2.libssh2_channel_get_exit_signal
+#define libssh2_channel_get_exit_status	pxm_libssh2.libssh2_channel_get_exit_status
+#define libssh2_channel_open_ex	pxm_libssh2.libssh2_channel_open_ex
+#define libssh2_channel_process_startup	pxm_libssh2.libssh2_channel_process_startup
+#define libssh2_channel_read_ex	pxm_libssh2.libssh2_channel_read_ex
+#define libssh2_channel_send_eof	pxm_libssh2.libssh2_channel_send_eof
+#define libssh2_channel_wait_closed	pxm_libssh2.libssh2_channel_wait_closed
+#define libssh2_exit	pxm_libssh2.libssh2_exit
+#define libssh2_free	pxm_libssh2.libssh2_free
+#define libssh2_hostkey_hash	pxm_libssh2.libssh2_hostkey_hash
+#define libssh2_init	pxm_libssh2.libssh2_init
+#define libssh2_knownhost_checkp	pxm_libssh2.libssh2_knownhost_checkp
+#define libssh2_knownhost_free	pxm_libssh2.libssh2_knownhost_free
+#define libssh2_knownhost_init	pxm_libssh2.libssh2_knownhost_init
+#define libssh2_knownhost_readline	pxm_libssh2.libssh2_knownhost_readline
+#define libssh2_session_block_directions	pxm_libssh2.libssh2_session_block_directions
+#define libssh2_session_disconnect_ex	pxm_libssh2.libssh2_session_disconnect_ex
+#define libssh2_session_free	pxm_libssh2.libssh2_session_free
+#define libssh2_session_handshake	pxm_libssh2.libssh2_session_handshake
+#define libssh2_session_hostkey	pxm_libssh2.libssh2_session_hostkey
+#define libssh2_session_init_ex	pxm_libssh2.libssh2_session_init_ex
+#define libssh2_session_last_errno	pxm_libssh2.libssh2_session_last_errno
+#define libssh2_session_last_error	pxm_libssh2.libssh2_session_last_error
+#define libssh2_session_method_pref	pxm_libssh2.libssh2_session_method_pref
+#define libssh2_session_set_blocking	pxm_libssh2.libssh2_session_set_blocking
+#define libssh2_session_supported_algs	pxm_libssh2.libssh2_session_supported_algs
+#define libssh2_userauth_publickey_frommemory	pxm_libssh2.libssh2_userauth_publickey_frommemory
+#define libssh2_version	pxm_libssh2.libssh2_version
+
+#endif
