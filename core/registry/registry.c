@@ -81,7 +81,6 @@ tool_def_free(struct pxm_tool_def *d)
 	free(d->description);
 	free(d->privileges);
 	free(d->surface);
-	json_decref(d->input_schema);
 	json_decref(d->served_schema);
 	json_decref(d->output_schema);
 	free(d->listing);
@@ -362,9 +361,9 @@ finish_and_insert(struct pxm_registry *reg, struct pxm_error *err,
 		    "tool '%s' has unknown kind %u", d->name, (unsigned)d->kind);
 	if ((r = check_description(err, d->name, d->kind, d->description)) != PXM_OK)
 		return r;
-	if ((r = parse_schema(&d->input_schema, err, input_text, d->name, "input")) != PXM_OK)
+	if ((r = parse_schema(&d->served_schema, err, input_text, d->name, "input")) != PXM_OK)
 		return r;
-	addl = json_object_get(d->input_schema, "additionalProperties");
+	addl = json_object_get(d->served_schema, "additionalProperties");
 	if (!json_is_false(addl))
 		return pxm_error_set(err, PXM_E_INVAL, "registration",
 		    "tool '%s' input schema must set \"additionalProperties\": false "
@@ -373,11 +372,7 @@ finish_and_insert(struct pxm_registry *reg, struct pxm_error *err,
 	    d->name, "output")) != PXM_OK)
 		return r;
 	/* Read tools are served as declared; mutations gain the core's own
-	 * arguments, on a copy. */
-	d->served_schema = d->kind == PXM_KIND_READ ? json_incref(d->input_schema) :
-	    json_deep_copy(d->input_schema);
-	if (d->served_schema == NULL)
-		return PXM_E_NOMEM;
+	 * arguments (the tree is ours, parsed from the plugin's text). */
 	if ((r = add_core_arguments(d, err)) != PXM_OK)
 		return r;
 	if (reg->ntools == reg->captools) {

@@ -34,8 +34,8 @@ struct pxm_tool_def {
 	uint32_t	kind;
 	uint32_t	flags;
 	uint32_t	risk;		/* api tools: the floor */
-	json_t		*input_schema;	/* as the plugin declared it */
-	json_t		*served_schema;	/* as tools/list shows it */
+	json_t		*served_schema;	/* as tools/list shows it: the plugin's,
+					 * plus the core's arguments on mutations */
 	json_t		*output_schema;	/* or NULL */
 	char		*listing;	/* its tools/list JSON, built on first use */
 	size_t		listing_len;
