@@ -34,36 +34,19 @@ sim_up(void)
 {
 	const char *args[] = { "--task-ms", "150", NULL };
 
-	if (pxm_sim_start(&sim, args) != 0) {
-		fprintf(stderr, "cannot start proximo-sim\n");
-		exit(1);
-	}
+	st_sim_up(&sim, args);
 }
 
 static void
 sim_down(void)
 {
-	int rc = pxm_sim_stop(sim);
-
-	sim = NULL;
-	if (rc != 0) {
-		fprintf(stderr, "proximo-sim exited with %d (valgrind error or unclean exit)\n", rc);
-		exit(1);
-	}
+	st_sim_down(&sim);
 }
 
 static void
 fresh(void)
 {
-	ck_assert_int_eq(pxm_sim_reset(sim), 0);
-	ck_assert_int_eq(pxm_sim_faults(sim, NULL), 0);
-	ck_assert_int_eq(pxm_sim_requests_clear(sim), 0);
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
+	st_fresh(sim);
 }
 
 static char *
@@ -166,7 +149,7 @@ START_TEST(test_pve_no_auth_401_empty)
 	st_resp_free(&r);
 	ck_assert_int_eq(pxm_sim_requests(&log, sim), 0);
 	ck_assert_int_eq(json_array_size(json_object_get(log, "requests")), 1);
-	ck_assert_str_eq(jstr(json_array_get(json_object_get(log, "requests"), 0), "error"),
+	ck_assert_str_eq(st_jstr(json_array_get(json_object_get(log, "requests"), 0), "error"),
 	    "No ticket");
 	json_decref(log);
 }
@@ -199,7 +182,7 @@ START_TEST(test_pve_token_ok)
 	fresh();
 	st_call(&r, sim, "pve", "GET", "/version", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "release"), "9.0");
+	ck_assert_str_eq(st_jstr(st_data(&r), "release"), "9.0");
 	ck_assert_ptr_nonnull(r.ctype);
 	ck_assert(strncmp(r.ctype, "application/json", 16) == 0);
 	st_resp_free(&r);
@@ -221,14 +204,14 @@ START_TEST(test_pve_ticket_and_csrf)
 	pw = json_string("s3cret-Passw0rd");
 	ck_assert_int_eq(pxm_sim_state_put(sim, "/pve/access/users/root@pam/password", pw), 0);
 	json_decref(pw);
-	ck_assert_str_eq(jstr(state, "password"), "********");
+	ck_assert_str_eq(st_jstr(state, "password"), "********");
 	json_decref(state);
 	snprintf(password, sizeof password, "s3cret-Passw0rd");
 	ck_assert_int_eq(st_login(sim, "pve", "root@pam", "wrong", &cookie, &csrf), -1);
 	st_call(&r, sim, "pve", "POST", "/access/ticket", "username=root@pam&password=wrong",
 	    ST_NOAUTH, NULL);
 	ck_assert_int_eq(r.status, 401);
-	ck_assert_str_eq(jstr(r.json, "message"), "authentication failure\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "authentication failure\n");
 	st_resp_free(&r);
 	ck_assert_int_eq(st_login(sim, "pve", "root@pam", password, &cookie, &csrf), 0);
 	st_call(&r, sim, "pve", "GET", "/nodes", NULL, ST_RAW, cookie);
@@ -272,8 +255,8 @@ START_TEST(test_readonly_token_403)
 	st_call(&r, sim, "pve", "POST", "/access/users/audit@pve/token/t2", "privsep=0", ST_TOKEN,
 	    NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "full-tokenid"), "audit@pve!t2");
-	secret = jstr(st_data(&r), "value");
+	ck_assert_str_eq(st_jstr(st_data(&r), "full-tokenid"), "audit@pve!t2");
+	secret = st_jstr(st_data(&r), "value");
 	ck_assert_ptr_nonnull(secret);
 	snprintf(hdr, sizeof hdr, "Authorization: PVEAPIToken=audit@pve!t2=%s", secret);
 	st_resp_free(&r);
@@ -283,12 +266,12 @@ START_TEST(test_readonly_token_403)
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "POST", "/nodes/pve1/qemu/100/status/stop", NULL, ST_RAW, hdr);
 	ck_assert_int_eq(r.status, 403);
-	ck_assert_str_eq(jstr(r.json, "message"),
+	ck_assert_str_eq(st_jstr(r.json, "message"),
 	    "Permission check failed (/vms/100, VM.PowerMgmt)\n");
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config", "cores=4", ST_RAW, hdr);
 	ck_assert_int_eq(r.status, 403);
-	ck_assert(strstr(jstr(r.json, "message"), "VM.Config.Disk|VM.Config.CDROM") != NULL);
+	ck_assert(strstr(st_jstr(r.json, "message"), "VM.Config.Disk|VM.Config.CDROM") != NULL);
 	st_resp_free(&r);
 }
 END_TEST
@@ -306,7 +289,7 @@ START_TEST(test_privsep_intersection)
 	    ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
 	snprintf(hdr, sizeof hdr, "Authorization: PVEAPIToken=audit@pve!sep=%s",
-	    jstr(st_data(&r), "value"));
+	    st_jstr(st_data(&r), "value"));
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "PUT", "/access/acl", "path=/vms/100&roles=PVEVMAdmin&"
 	    "tokens=audit@pve!sep", ST_TOKEN, NULL);
@@ -359,7 +342,7 @@ START_TEST(test_unknown_path_501)
 	fresh();
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/nosuchthing", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 501);
-	ck_assert_str_eq(jstr(r.json, "message"), "Method 'GET /nodes/pve1/nosuchthing' not implemented");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "Method 'GET /nodes/pve1/nosuchthing' not implemented");
 	ck_assert(json_is_null(json_object_get(r.json, "data")));
 	st_resp_free(&r);
 	/* a known path with the wrong method */
@@ -376,7 +359,7 @@ START_TEST(test_missing_guest_500)
 	fresh();
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/999/status/current", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert_str_eq(jstr(r.json, "message"),
+	ck_assert_str_eq(st_jstr(r.json, "message"),
 	    "Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist\n");
 	st_resp_free(&r);
 	/* the LXC guest through the QEMU path is missing too */
@@ -385,12 +368,12 @@ START_TEST(test_missing_guest_500)
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/lxc/101/config", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "hostname"), "db1");
+	ck_assert_str_eq(st_jstr(st_data(&r), "hostname"), "db1");
 	st_resp_free(&r);
 	/* an unknown node */
 	st_call(&r, sim, "pve", "GET", "/nodes/nope/qemu", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert(strstr(jstr(r.json, "message"), "hostname lookup 'nope' failed") != NULL);
+	ck_assert(strstr(st_jstr(r.json, "message"), "hostname lookup 'nope' failed") != NULL);
 	st_resp_free(&r);
 }
 END_TEST
@@ -406,13 +389,13 @@ START_TEST(test_validation_errors)
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config",
 	    "cores=abc&bogus=1&acpi=true&net0=virtio,bridge=vmbr0,nokey=1", ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(jstr(r.json, "message"), "Parameter verification failed.\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "Parameter verification failed.\n");
 	e = json_object_get(r.json, "errors");
-	ck_assert_str_eq(jstr(e, "cores"), "type check ('integer') failed - got 'abc'");
-	ck_assert_str_eq(jstr(e, "bogus"), "property is not defined in schema and the schema "
+	ck_assert_str_eq(st_jstr(e, "cores"), "type check ('integer') failed - got 'abc'");
+	ck_assert_str_eq(st_jstr(e, "bogus"), "property is not defined in schema and the schema "
 	    "does not allow additional properties");
-	ck_assert_str_eq(jstr(e, "acpi"), "type check ('boolean') failed - got 'true'");
-	ck_assert(strstr(jstr(e, "net0"), "invalid key in comma-separated list property: nokey") != NULL);
+	ck_assert_str_eq(st_jstr(e, "acpi"), "type check ('boolean') failed - got 'true'");
+	ck_assert(strstr(st_jstr(e, "net0"), "invalid key in comma-separated list property: nokey") != NULL);
 	st_resp_free(&r);
 	/* indexed parameters: net0..net31 exist, net32 does not */
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config",
@@ -427,28 +410,28 @@ START_TEST(test_validation_errors)
 	    ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 400);
 	e = json_object_get(r.json, "errors");
-	ck_assert_str_eq(jstr(e, "cores"), "value must have a minimum value of 1");
-	ck_assert(strncmp(jstr(e, "ostype"), "value 'dos' does not have a value in the enumeration", 52) == 0);
+	ck_assert_str_eq(st_jstr(e, "cores"), "value must have a minimum value of 1");
+	ck_assert(strncmp(st_jstr(e, "ostype"), "value 'dos' does not have a value in the enumeration", 52) == 0);
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "POST", "/nodes/pve1/qemu/100/snapshot", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(jstr(json_object_get(r.json, "errors"), "snapname"),
+	ck_assert_str_eq(st_jstr(json_object_get(r.json, "errors"), "snapname"),
 	    "property is missing and it is not optional");
 	st_resp_free(&r);
 	/* formats */
 	/* proxied calls resolve {node} before validating, as pve-http-server */
 	st_call(&r, sim, "pve", "GET", "/nodes/pve_1/qemu", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert(strncmp(jstr(r.json, "message"), "hostname lookup 'pve_1' failed", 30) == 0);
+	ck_assert(strncmp(st_jstr(r.json, "message"), "hostname lookup 'pve_1' failed", 30) == 0);
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "GET", "/cluster/resources", "type=vms", ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(jstr(json_object_get(r.json, "errors"), "type"),
+	ck_assert_str_eq(st_jstr(json_object_get(r.json, "errors"), "type"),
 	    "value 'vms' does not have a value in the enumeration 'vm, storage, node, sdn'");
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/99/config", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(jstr(json_object_get(r.json, "errors"), "vmid"),
+	ck_assert_str_eq(st_jstr(json_object_get(r.json, "errors"), "vmid"),
 	    "invalid format - value does not look like a valid VM ID\n");
 	st_resp_free(&r);
 }
@@ -479,9 +462,9 @@ START_TEST(test_config_digest)
 	fresh();
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/config", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
-	digest = strdup(jstr(st_data(&r), "digest"));
+	digest = strdup(st_jstr(st_data(&r), "digest"));
 	ck_assert_int_eq((int)strlen(digest), 40);
-	ck_assert_str_eq(jstr(st_data(&r), "name"), "web1");
+	ck_assert_str_eq(st_jstr(st_data(&r), "name"), "web1");
 	st_resp_free(&r);
 	snprintf(form, sizeof form, "description=hello&digest=%s", digest);
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config", form, ST_TOKEN, NULL);
@@ -490,7 +473,7 @@ START_TEST(test_config_digest)
 	/* the same (now stale) digest is refused */
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config", form, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert_str_eq(jstr(r.json, "message"),
+	ck_assert_str_eq(st_jstr(r.json, "message"),
 	    "detected modified configuration - file changed by other user? Try again.\n");
 	st_resp_free(&r);
 	/* delete= removes keys; the digest changes */
@@ -501,7 +484,7 @@ START_TEST(test_config_digest)
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/config", NULL, ST_TOKEN, NULL);
 	ck_assert_ptr_null(json_object_get(st_data(&r), "description"));
 	ck_assert_ptr_null(json_object_get(st_data(&r), "agent"));
-	ck_assert_str_ne(jstr(st_data(&r), "digest"), digest);
+	ck_assert_str_ne(st_jstr(st_data(&r), "digest"), digest);
 	st_resp_free(&r);
 	free(digest);
 }
@@ -517,18 +500,18 @@ START_TEST(test_disk_allocation_and_unused)
 	ck_assert_int_eq(r.status, 200);
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/config", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "scsi1"), "local-lvm:vm-100-disk-1,size=10G");
+	ck_assert_str_eq(st_jstr(st_data(&r), "scsi1"), "local-lvm:vm-100-disk-1,size=10G");
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config", "delete=scsi1",
 	    ST_TOKEN, NULL);
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/config", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "unused0"), "local-lvm:vm-100-disk-1");
+	ck_assert_str_eq(st_jstr(st_data(&r), "unused0"), "local-lvm:vm-100-disk-1");
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config", "scsi2=nosuch:10",
 	    ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert_str_eq(jstr(r.json, "message"), "storage 'nosuch' does not exist\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "storage 'nosuch' does not exist\n");
 	st_resp_free(&r);
 }
 END_TEST
@@ -550,13 +533,13 @@ START_TEST(test_power_task_lifecycle)
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
 	ck_assert_ptr_nonnull(st);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "OK");
-	ck_assert_str_eq(jstr(st, "type"), "vzstart");
-	ck_assert_str_eq(jstr(st, "user"), "root@pam");
-	ck_assert_str_eq(jstr(st, "tokenid"), "proximo");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "OK");
+	ck_assert_str_eq(st_jstr(st, "type"), "vzstart");
+	ck_assert_str_eq(st_jstr(st, "user"), "root@pam");
+	ck_assert_str_eq(st_jstr(st, "tokenid"), "proximo");
 	json_decref(st);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/lxc/101/status/current", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "status"), "running");
+	ck_assert_str_eq(st_jstr(st_data(&r), "status"), "running");
 	st_resp_free(&r);
 	/* starting it again fails the task, as PVE does */
 	st_call(&r, sim, "pve", "POST", "/nodes/pve1/lxc/101/status/start", NULL, ST_TOKEN, NULL);
@@ -564,7 +547,7 @@ START_TEST(test_power_task_lifecycle)
 	upid = wait_upid(&r);
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "CT 101 already running");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "CT 101 already running");
 	json_decref(st);
 	/* the log ends with the error line */
 	{
@@ -579,7 +562,7 @@ START_TEST(test_power_task_lifecycle)
 		ck_assert_int_eq(r.status, 200);
 		n = json_array_size(st_data(&r));
 		ck_assert_int_ge((int)n, 1);
-		ck_assert_str_eq(jstr(json_array_get(st_data(&r), n - 1), "t"),
+		ck_assert_str_eq(st_jstr(json_array_get(st_data(&r), n - 1), "t"),
 		    "TASK ERROR: CT 101 already running");
 		ck_assert_int_eq(json_integer_value(json_object_get(r.json, "total")), (int)n);
 		st_resp_free(&r);
@@ -594,7 +577,7 @@ START_TEST(test_power_task_lifecycle)
 	free(upid);
 	st_call(&r, sim, "pve", "POST", "/nodes/pve1/qemu/100/status/reboot", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert_str_eq(jstr(r.json, "message"), "VM 100 not running\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "VM 100 not running\n");
 	st_resp_free(&r);
 }
 END_TEST
@@ -621,10 +604,10 @@ START_TEST(test_snapshot_tree_and_lock)
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "PUT", "/nodes/pve1/qemu/100/config", "cores=4", ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert_str_eq(jstr(r.json, "message"), "VM is locked (snapshot)\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "VM is locked (snapshot)\n");
 	st_resp_free(&r);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/config", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "lock"), "snapshot");
+	ck_assert_str_eq(st_jstr(st_data(&r), "lock"), "snapshot");
 	st_resp_free(&r);
 	/* stop the task: the snapshot is dropped, the lock released */
 	{
@@ -640,7 +623,7 @@ START_TEST(test_snapshot_tree_and_lock)
 	}
 	st = st_wait_task(sim, "pve", "pve1", upid, 2000);
 	ck_assert_ptr_nonnull(st);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "interrupted by signal");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "interrupted by signal");
 	json_decref(st);
 	free(upid);
 	ck_assert_int_eq(pxm_sim_faults(sim, NULL), 0);
@@ -654,7 +637,7 @@ START_TEST(test_snapshot_tree_and_lock)
 	upid = wait_upid(&r);
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "OK");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "OK");
 	json_decref(st);
 	free(upid);
 	st_call(&r, sim, "pve", "POST", "/nodes/pve1/qemu/100/snapshot", "snapname=s2", ST_TOKEN, NULL);
@@ -667,11 +650,11 @@ START_TEST(test_snapshot_tree_and_lock)
 	list = st_data(&r);
 	ck_assert_int_eq((int)json_array_size(list), 3);
 	json_array_foreach(list, i, st) {
-		if (strcmp(jstr(st, "name"), "s2") == 0)
-			ck_assert_str_eq(jstr(st, "parent"), "s1");
-		if (strcmp(jstr(st, "name"), "current") == 0) {
-			ck_assert_str_eq(jstr(st, "parent"), "s2");
-			ck_assert_str_eq(jstr(st, "description"), "You are here!");
+		if (strcmp(st_jstr(st, "name"), "s2") == 0)
+			ck_assert_str_eq(st_jstr(st, "parent"), "s1");
+		if (strcmp(st_jstr(st, "name"), "current") == 0) {
+			ck_assert_str_eq(st_jstr(st, "parent"), "s2");
+			ck_assert_str_eq(st_jstr(st, "description"), "You are here!");
 			seen_current = 1;
 		}
 	}
@@ -682,7 +665,7 @@ START_TEST(test_snapshot_tree_and_lock)
 	upid = wait_upid(&r);
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "snapshot name 's1' already used");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "snapshot name 's1' already used");
 	json_decref(st);
 	free(upid);
 	/* deleting s1 re-parents s2 */
@@ -690,7 +673,7 @@ START_TEST(test_snapshot_tree_and_lock)
 	upid = wait_upid(&r);
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "OK");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "OK");
 	json_decref(st);
 	free(upid);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/snapshot", NULL, ST_TOKEN, NULL);
@@ -719,7 +702,7 @@ START_TEST(test_snapshot_unsupported_storage)
 	upid = wait_upid(&r);
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "snapshot feature is not available");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "snapshot feature is not available");
 	json_decref(st);
 	free(upid);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/snapshot", NULL, ST_TOKEN, NULL);
@@ -742,11 +725,11 @@ START_TEST(test_fail_task_fault)
 	upid = wait_upid(&r);
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", "pve1", upid, 10000);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "boom");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "boom");
 	json_decref(st);
 	free(upid);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/status/current", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "status"), "running");
+	ck_assert_str_eq(st_jstr(st_data(&r), "status"), "running");
 	st_resp_free(&r);
 }
 END_TEST
@@ -768,14 +751,14 @@ START_TEST(test_request_log_masks_secrets)
 	ck_assert_int_eq(pxm_sim_requests(&log, sim), 0);
 	ck_assert_int_eq((int)json_array_size(json_object_get(log, "requests")), 2);
 	e = json_array_get(json_object_get(log, "requests"), 0);
-	ck_assert_str_eq(jstr(e, "method"), "POST");
-	ck_assert_str_eq(jstr(e, "path"), "/api2/json/access/ticket");
-	ck_assert_str_eq(jstr(json_object_get(e, "params"), "password"), "********");
-	ck_assert_str_eq(jstr(json_object_get(e, "params"), "username"), "root@pam");
+	ck_assert_str_eq(st_jstr(e, "method"), "POST");
+	ck_assert_str_eq(st_jstr(e, "path"), "/api2/json/access/ticket");
+	ck_assert_str_eq(st_jstr(json_object_get(e, "params"), "password"), "********");
+	ck_assert_str_eq(st_jstr(json_object_get(e, "params"), "username"), "root@pam");
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "status")), 401);
 	e = json_array_get(json_object_get(log, "requests"), 1);
-	ck_assert_str_eq(jstr(e, "identity"), "root@pam!proximo");
-	ck_assert_str_eq(jstr(json_object_get(e, "params"), "full"), "1");
+	ck_assert_str_eq(st_jstr(e, "identity"), "root@pam!proximo");
+	ck_assert_str_eq(st_jstr(json_object_get(e, "params"), "full"), "1");
 	{
 		char *dump = json_dumps(log, 0);
 		const char *secret = strchr(tok, '=') + 1;
@@ -803,14 +786,14 @@ START_TEST(test_control_state_and_reset)
 	ck_assert_int_eq(pxm_sim_state_put(sim, "/pve/guests/100/status", v), 0);
 	json_decref(v);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/status/current", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "status"), "stopped");
+	ck_assert_str_eq(st_jstr(st_data(&r), "status"), "stopped");
 	st_resp_free(&r);
 	ck_assert_int_eq(pxm_sim_reset(sim), 0);
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/status/current", NULL, ST_TOKEN, NULL);
-	ck_assert_str_eq(jstr(st_data(&r), "status"), "running");
+	ck_assert_str_eq(st_jstr(st_data(&r), "status"), "running");
 	st_resp_free(&r);
 	ck_assert_int_eq(pxm_sim_state(&st, sim), 0);
-	ck_assert_str_eq(jstr(json_object_get(json_object_get(json_object_get(json_object_get(
+	ck_assert_str_eq(st_jstr(json_object_get(json_object_get(json_object_get(json_object_get(
 	    json_object_get(json_object_get(st, "pve"), "access"), "users"), "root@pam"), "tokens"),
 	    "proximo"), "secret"), "********");
 	json_decref(st);
@@ -819,7 +802,7 @@ START_TEST(test_control_state_and_reset)
 	v = json_pack("{s:i}", "nonsense", 1);
 	ck_assert_int_eq(pxm_sim_control(&st, sim, "POST", "/faults", v), 400);
 	json_decref(v);
-	ck_assert_ptr_nonnull(strstr(jstr(st, "error"), "accepted:"));
+	ck_assert_ptr_nonnull(strstr(st_jstr(st, "error"), "accepted:"));
 	json_decref(st);
 }
 END_TEST
@@ -851,7 +834,7 @@ START_TEST(test_faults_errors_and_drops)
 	json_decref(f);
 	st_call(&r, sim, "pve", "POST", "/nodes/pve1/qemu/100/snapshot", "snapname=x1", ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 500);
-	ck_assert_str_eq(jstr(r.json, "message"), "zfs error: out of space\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "zfs error: out of space\n");
 	st_resp_free(&r);
 	/* other operations are unaffected */
 	st_call(&r, sim, "pve", "GET", "/nodes/pve1/qemu/100/snapshot", NULL, ST_TOKEN, NULL);
@@ -913,7 +896,7 @@ START_TEST(test_request_log_file_and_fault_flags)
 	ck_assert_int_eq(r.status, 200);
 	st = st_wait_task(p, "pve", "pve1", json_string_value(st_data(&r)), 10000);
 	st_resp_free(&r);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "command failed (fault injected by proximo-sim)");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "command failed (fault injected by proximo-sim)");
 	json_decref(st);
 	ck_assert_int_eq(pxm_sim_stop(p), 0);
 	f = fopen(logfile, "r");
@@ -922,9 +905,9 @@ START_TEST(test_request_log_file_and_fault_flags)
 		line = json_loads(buf, 0, NULL);
 		ck_assert_ptr_nonnull(line);
 		if (lines == 0) {
-			ck_assert_str_eq(jstr(line, "method"), "POST");
-			ck_assert_str_eq(jstr(line, "path"), "/api2/json/nodes/pve1/qemu/100/status/stop");
-			ck_assert_str_eq(jstr(line, "surface"), "pve");
+			ck_assert_str_eq(st_jstr(line, "method"), "POST");
+			ck_assert_str_eq(st_jstr(line, "path"), "/api2/json/nodes/pve1/qemu/100/status/stop");
+			ck_assert_str_eq(st_jstr(line, "surface"), "pve");
 		}
 		json_decref(line);
 		lines++;

@@ -28,38 +28,20 @@ sim_up(void)
 	char profile[1024];
 	const char *args[] = { "--task-ms", "100", "--profile", profile, NULL };
 
-	snprintf(profile, sizeof profile, "%s/contrib/sim/profiles/demo.json",
-	    getenv("PXM_TOP_SRCDIR"));
-	if (pxm_sim_start(&sim, args) != 0) {
-		fprintf(stderr, "cannot start proximo-sim\n");
-		exit(1);
-	}
+	st_demo_profile(profile, sizeof profile);
+	st_sim_up(&sim, args);
 }
 
 static void
 sim_down(void)
 {
-	int rc = pxm_sim_stop(sim);
-
-	sim = NULL;
-	if (rc != 0) {
-		fprintf(stderr, "proximo-sim exited with %d\n", rc);
-		exit(1);
-	}
+	st_sim_down(&sim);
 }
 
 static void
 fresh(void)
 {
-	ck_assert_int_eq(pxm_sim_reset(sim), 0);
-	ck_assert_int_eq(pxm_sim_faults(sim, NULL), 0);
-	ck_assert_int_eq(pxm_sim_requests_clear(sim), 0);
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
+	st_fresh(sim);
 }
 
 static json_t *
@@ -98,7 +80,7 @@ START_TEST(test_pbs_auth_and_errors)
 	free(tok);
 	st_call(&r, sim, "pbs", "GET", "/version", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "release"), "4.0");
+	ck_assert_str_eq(st_jstr(st_data(&r), "release"), "4.0");
 	st_resp_free(&r);
 	/* unknown paths are 404 with PBS's text */
 	st_call(&r, sim, "pbs", "GET", "/admin/nosuch", NULL, ST_TOKEN, NULL);
@@ -135,12 +117,12 @@ START_TEST(test_pbs_datastore_views)
 	fresh();
 	v = pbs_get("/admin/datastore", NULL);
 	ck_assert_int_eq((int)json_array_size(v), 1);
-	ck_assert_str_eq(jstr(json_array_get(v, 0), "store"), "store1");
+	ck_assert_str_eq(st_jstr(json_array_get(v, 0), "store"), "store1");
 	json_decref(v);
 	v = pbs_get("/admin/datastore/store1/groups", NULL);
 	ck_assert_int_eq((int)json_array_size(v), 4);
 	json_array_foreach(v, i, e)
-		if (strcmp(jstr(e, "backup-id"), "100") == 0) {
+		if (strcmp(st_jstr(e, "backup-id"), "100") == 0) {
 			ck_assert_int_eq(json_integer_value(json_object_get(e, "backup-count")), 3);
 			ck_assert_int_eq(json_integer_value(json_object_get(e, "last-backup")), 1764806400);
 			seen = 1;
@@ -149,7 +131,7 @@ START_TEST(test_pbs_datastore_views)
 	json_decref(v);
 	v = pbs_get("/admin/datastore/store1/groups", "ns=prod");
 	ck_assert_int_eq((int)json_array_size(v), 1);
-	ck_assert_str_eq(jstr(json_array_get(v, 0), "backup-type"), "host");
+	ck_assert_str_eq(st_jstr(json_array_get(v, 0), "backup-type"), "host");
 	json_decref(v);
 	v = pbs_get("/admin/datastore/store1/snapshots", "backup-type=vm&backup-id=102");
 	ck_assert_int_eq((int)json_array_size(v), 2);
@@ -251,11 +233,11 @@ START_TEST(test_pbs_gc_and_verify_tasks)
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pbs", "localhost", upid, 10000);
 	ck_assert_ptr_nonnull(st);
-	ck_assert_str_eq(jstr(st, "exitstatus"), "OK");
+	ck_assert_str_eq(st_jstr(st, "exitstatus"), "OK");
 	json_decref(st);
 	v = pbs_get("/admin/datastore/store1/gc", NULL);
-	ck_assert_str_eq(jstr(v, "last-run-state"), "ok");
-	ck_assert_str_eq(jstr(v, "upid"), upid);
+	ck_assert_str_eq(st_jstr(v, "last-run-state"), "ok");
+	ck_assert_str_eq(st_jstr(v, "upid"), upid);
 	json_decref(v);
 	free(upid);
 	st_call(&r, sim, "pbs", "POST", "/admin/datastore/store1/verify",
@@ -267,7 +249,7 @@ START_TEST(test_pbs_gc_and_verify_tasks)
 	st = st_wait_task(sim, "pbs", "localhost", upid, 10000);
 	json_decref(st);
 	v = pbs_get("/admin/datastore/store1/snapshots", "backup-type=ct&backup-id=103");
-	ck_assert_str_eq(jstr(json_object_get(json_array_get(v, 0), "verification"), "state"), "ok");
+	ck_assert_str_eq(st_jstr(json_object_get(json_array_get(v, 0), "verification"), "state"), "ok");
 	json_decref(v);
 	free(upid);
 	/* a sync job run records its last run */
@@ -278,7 +260,7 @@ START_TEST(test_pbs_gc_and_verify_tasks)
 	st = st_wait_task(sim, "pbs", "localhost", upid, 10000);
 	json_decref(st);
 	v = pbs_get("/admin/sync", NULL);
-	ck_assert_str_eq(jstr(json_array_get(v, 0), "last-run-state"), "OK");
+	ck_assert_str_eq(st_jstr(json_array_get(v, 0), "last-run-state"), "OK");
 	json_decref(v);
 	free(upid);
 }
@@ -311,9 +293,9 @@ START_TEST(test_pbs_namespaces_and_acl)
 	 * are always limited to their own ACL and their user's) */
 	st_call(&r, sim, "pbs", "POST", "/access/users/root@pam/token/t2", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "tokenid"), "root@pam!t2");
+	ck_assert_str_eq(st_jstr(st_data(&r), "tokenid"), "root@pam!t2");
 	snprintf(hdr, sizeof hdr, "Authorization: PBSAPIToken=root@pam!t2:%s",
-	    jstr(st_data(&r), "value"));
+	    st_jstr(st_data(&r), "value"));
 	st_resp_free(&r);
 	st_call(&r, sim, "pbs", "GET", "/admin/datastore", NULL, ST_RAW, hdr);
 	ck_assert_int_eq(r.status, 200);
@@ -363,12 +345,12 @@ START_TEST(test_pmg_login_csrf_and_tokens)
 	st_resp_free(&r);
 	st_call(&r, sim, "pmg", "GET", "/config/domains/new.example", NULL, ST_RAW, cookie);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "domain"), "new.example");
+	ck_assert_str_eq(st_jstr(st_data(&r), "domain"), "new.example");
 	st_resp_free(&r);
 	/* an encoded slash stays inside its path segment */
 	st_call(&r, sim, "pmg", "GET", "/config/mynetworks/192.168.10.0%2F24", NULL, ST_RAW, cookie);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(jstr(st_data(&r), "cidr"), "192.168.10.0/24");
+	ck_assert_str_eq(st_jstr(st_data(&r), "cidr"), "192.168.10.0/24");
 	st_resp_free(&r);
 	free(cookie);
 	free(csrf);
@@ -393,7 +375,7 @@ START_TEST(test_pmg_role_check)
 	st_headers(hdrs);
 	st_call(&r, sim, "pmg", "POST", "/config/domains", "domain=x.example", ST_RAW, cookie);
 	ck_assert_int_eq(r.status, 403);
-	ck_assert_str_eq(jstr(r.json, "message"), "Permission check failed\n");
+	ck_assert_str_eq(st_jstr(r.json, "message"), "Permission check failed\n");
 	st_resp_free(&r);
 	free(cookie);
 	free(csrf);
@@ -414,7 +396,7 @@ START_TEST(test_pmg_quarantine_actions)
 	ck_assert_int_eq(r.status, 200);
 	n = json_array_size(st_data(&r));
 	ck_assert_int_eq((int)n, 3);
-	id = strdup(jstr(json_array_get(st_data(&r), 0), "id"));
+	id = strdup(st_jstr(json_array_get(st_data(&r), 0), "id"));
 	st_resp_free(&r);
 	st_call(&r, sim, "pmg", "GET", "/quarantine/spam", "pmail=bob@example.com", ST_RAW, cookie);
 	ck_assert_int_eq((int)json_array_size(st_data(&r)), 1);
@@ -434,7 +416,7 @@ START_TEST(test_pmg_quarantine_actions)
 	st_call(&r, sim, "pmg", "GET", "/quarantine/blocklist", "pmail=alice@example.com", ST_RAW,
 	    cookie);
 	ck_assert_int_eq((int)json_array_size(st_data(&r)), 1);
-	ck_assert_str_eq(jstr(json_array_get(st_data(&r), 0), "address"), "deals@promo.example");
+	ck_assert_str_eq(st_jstr(json_array_get(st_data(&r), 0), "address"), "deals@promo.example");
 	st_resp_free(&r);
 	/* a handled mail is gone */
 	hdrs[0] = csrf;
@@ -443,7 +425,7 @@ START_TEST(test_pmg_quarantine_actions)
 	ck_assert_int_eq(r.status, 500);
 	st_resp_free(&r);
 	st_call(&r, sim, "pmg", "GET", "/quarantine/virus", NULL, ST_RAW, cookie);
-	ck_assert_str_eq(jstr(json_array_get(st_data(&r), 0), "virusname"), "Eicar-Signature");
+	ck_assert_str_eq(st_jstr(json_array_get(st_data(&r), 0), "virusname"), "Eicar-Signature");
 	st_resp_free(&r);
 	st_call(&r, sim, "pmg", "GET", "/statistics/mail", NULL, ST_RAW, cookie);
 	ck_assert_int_eq(json_integer_value(json_object_get(st_data(&r), "count")), 1520);
@@ -473,7 +455,7 @@ START_TEST(test_scale_generator)
 	st_call(&r, big, "pve", "GET", "/cluster/resources", NULL, ST_TOKEN, NULL);
 	ck_assert_int_eq(r.status, 200);
 	json_array_foreach(st_data(&r), i, e) {
-		const char *t = jstr(e, "type");
+		const char *t = st_jstr(e, "type");
 		if (strcmp(t, "qemu") == 0 || strcmp(t, "lxc") == 0)
 			vms++;
 		else if (strcmp(t, "node") == 0)

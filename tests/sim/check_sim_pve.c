@@ -26,38 +26,20 @@ sim_up(void)
 	char profile[1024];
 	const char *args[] = { "--task-ms", "100", "--profile", profile, NULL };
 
-	snprintf(profile, sizeof profile, "%s/contrib/sim/profiles/demo.json",
-	    getenv("PXM_TOP_SRCDIR"));
-	if (pxm_sim_start(&sim, args) != 0) {
-		fprintf(stderr, "cannot start proximo-sim\n");
-		exit(1);
-	}
+	st_demo_profile(profile, sizeof profile);
+	st_sim_up(&sim, args);
 }
 
 static void
 sim_down(void)
 {
-	int rc = pxm_sim_stop(sim);
-
-	sim = NULL;
-	if (rc != 0) {
-		fprintf(stderr, "proximo-sim exited with %d\n", rc);
-		exit(1);
-	}
+	st_sim_down(&sim);
 }
 
 static void
 fresh(void)
 {
-	ck_assert_int_eq(pxm_sim_reset(sim), 0);
-	ck_assert_int_eq(pxm_sim_faults(sim, NULL), 0);
-	ck_assert_int_eq(pxm_sim_requests_clear(sim), 0);
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
+	st_fresh(sim);
 }
 
 /* Run a call that answers a UPID and wait for the task; returns the
@@ -76,7 +58,7 @@ run_task(const char *method, const char *path, const char *form, const char *nod
 	st_resp_free(&r);
 	st = st_wait_task(sim, "pve", node, upid, 20000);
 	ck_assert_ptr_nonnull(st);
-	es = strdup(jstr(st, "exitstatus"));
+	es = strdup(st_jstr(st, "exitstatus"));
 	json_decref(st);
 	free(upid);
 	return es;
@@ -104,7 +86,7 @@ status_of(const char *method, const char *path, const char *form, char **msg)
 	st_call(&r, sim, "pve", method, path, form, ST_TOKEN, NULL);
 	st = r.status;
 	if (msg)
-		*msg = strdup(jstr(r.json, "message") ? jstr(r.json, "message") : "");
+		*msg = strdup(st_jstr(r.json, "message") ? st_jstr(r.json, "message") : "");
 	st_resp_free(&r);
 	return st;
 }
@@ -119,10 +101,10 @@ START_TEST(test_linked_clone_of_template)
 	ck_assert_str_eq(es, "OK");
 	free(es);
 	cfg = get("/nodes/pve1/qemu/120/config", NULL);
-	ck_assert_str_eq(jstr(cfg, "scsi0"), "local-lvm:base-9000-disk-0/vm-120-disk-0,size=20G");
-	ck_assert_str_eq(jstr(cfg, "name"), "lab3");
+	ck_assert_str_eq(st_jstr(cfg, "scsi0"), "local-lvm:base-9000-disk-0/vm-120-disk-0,size=20G");
+	ck_assert_str_eq(st_jstr(cfg, "name"), "lab3");
 	/* a fresh MAC, not the template's */
-	ck_assert_ptr_null(strstr(jstr(cfg, "net0"), "BC:24:11:10:90:00"));
+	ck_assert_ptr_null(strstr(st_jstr(cfg, "net0"), "BC:24:11:10:90:00"));
 	ck_assert_ptr_null(json_object_get(cfg, "template"));
 	json_decref(cfg);
 	/* the template cannot go while linked clones use it */
@@ -143,7 +125,7 @@ START_TEST(test_linked_clone_of_template)
 	ck_assert_str_eq(es, "OK");
 	free(es);
 	cfg = get("/nodes/pve1/qemu/122/config", NULL);
-	ck_assert_str_eq(jstr(cfg, "scsi0"), "ceph-vm:vm-122-disk-0,size=20G");
+	ck_assert_str_eq(st_jstr(cfg, "scsi0"), "ceph-vm:vm-122-disk-0,size=20G");
 	json_decref(cfg);
 }
 END_TEST
@@ -162,7 +144,7 @@ START_TEST(test_template_conversion)
 	free(es);
 	cfg = get("/nodes/pve2/qemu/106/config", NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(cfg, "template")), 1);
-	ck_assert_str_eq(jstr(cfg, "scsi0"), "local-lvm:base-106-disk-0,size=200G");
+	ck_assert_str_eq(st_jstr(cfg, "scsi0"), "local-lvm:base-106-disk-0,size=200G");
 	json_decref(cfg);
 	ck_assert_int_eq(status_of("POST", "/nodes/pve2/qemu/106/status/start", NULL, &msg), 500);
 	ck_assert_str_eq(msg, "you can't start a vm if it's a template\n");
@@ -190,7 +172,7 @@ START_TEST(test_migration_rules)
 	ck_assert_str_eq(es, "OK");
 	free(es);
 	v = get("/nodes/pve2/qemu/111/status/current", NULL);
-	ck_assert_str_eq(jstr(v, "status"), "running");
+	ck_assert_str_eq(st_jstr(v, "status"), "running");
 	json_decref(v);
 	ck_assert_int_eq(status_of("GET", "/nodes/pve1/qemu/111/config", NULL, &msg), 500);
 	ck_assert_str_eq(msg, "Configuration file 'nodes/pve1/qemu-server/111.conf' does not exist\n");
@@ -244,12 +226,12 @@ START_TEST(test_create_guest)
 	ck_assert_str_eq(es, "OK");
 	free(es);
 	cfg = get("/nodes/pve3/qemu/150/config", NULL);
-	ck_assert_str_eq(jstr(cfg, "scsi0"), "local-lvm:vm-150-disk-0,size=8G");
+	ck_assert_str_eq(st_jstr(cfg, "scsi0"), "local-lvm:vm-150-disk-0,size=8G");
 	ck_assert_int_eq(json_integer_value(json_object_get(cfg, "cores")), 2);
 	ck_assert_ptr_null(json_object_get(cfg, "lock"));
 	json_decref(cfg);
 	cfg = get("/nodes/pve3/qemu/150/status/current", NULL);
-	ck_assert_str_eq(jstr(cfg, "status"), "running");
+	ck_assert_str_eq(st_jstr(cfg, "status"), "running");
 	json_decref(cfg);
 	ck_assert_int_eq(status_of("POST", "/nodes/pve3/qemu", "vmid=150", &msg), 500);
 	ck_assert_str_eq(msg, "VM 150 already exists on node 'pve3'\n");
@@ -277,9 +259,9 @@ START_TEST(test_backup_and_restore)
 	free(es);
 	list = get("/nodes/pve2/storage/nfs-backup/content", "content=backup");
 	ck_assert_int_eq((int)json_array_size(list), 1);
-	volid = strdup(jstr(json_array_get(list, 0), "volid"));
+	volid = strdup(st_jstr(json_array_get(list, 0), "volid"));
 	ck_assert(strncmp(volid, "nfs-backup:backup/vzdump-qemu-106-", 34) == 0);
-	ck_assert_str_eq(jstr(json_array_get(list, 0), "subtype"), "qemu");
+	ck_assert_str_eq(st_jstr(json_array_get(list, 0), "subtype"), "qemu");
 	ck_assert_ptr_null(json_object_get(json_array_get(list, 0), "config"));
 	json_decref(list);
 	/* restore as a new guest with a new MAC */
@@ -288,9 +270,9 @@ START_TEST(test_backup_and_restore)
 	ck_assert_str_eq(es, "OK");
 	free(es);
 	cfg = get("/nodes/pve2/qemu/160/config", NULL);
-	ck_assert_str_eq(jstr(cfg, "name"), "build1");
-	ck_assert_str_eq(jstr(cfg, "scsi0"), "ceph-vm:vm-160-disk-0,size=200G");
-	ck_assert_ptr_null(strstr(jstr(cfg, "net0"), "BC:24:11:10:01:06"));
+	ck_assert_str_eq(st_jstr(cfg, "name"), "build1");
+	ck_assert_str_eq(st_jstr(cfg, "scsi0"), "ceph-vm:vm-160-disk-0,size=200G");
+	ck_assert_ptr_null(strstr(st_jstr(cfg, "net0"), "BC:24:11:10:01:06"));
 	json_decref(cfg);
 	free(volid);
 	/* a backup to the PBS storage lands in the simulated PBS datastore */
@@ -301,7 +283,7 @@ START_TEST(test_backup_and_restore)
 	snaps = json_object_get(json_object_get(json_object_get(json_object_get(st, "pbs"),
 	    "datastores"), "store1"), "snapshots");
 	ck_assert_int_eq((int)json_array_size(snaps), (int)n_before + 1);
-	ck_assert_str_eq(jstr(json_array_get(snaps, json_array_size(snaps) - 1), "backup-id"), "100");
+	ck_assert_str_eq(st_jstr(json_array_get(snaps, json_array_size(snaps) - 1), "backup-id"), "100");
 	json_decref(st);
 }
 END_TEST
@@ -337,7 +319,7 @@ START_TEST(test_network_pending)
 	st_call(&r, sim, "pve", "GET", "/nodes/pve2/network", NULL, ST_TOKEN, NULL);
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(r.json, "changes")));
 	json_array_foreach(st_data(&r), k, i)
-		if (strcmp(jstr(i, "iface"), "vmbr1") == 0)
+		if (strcmp(st_jstr(i, "iface"), "vmbr1") == 0)
 			seen = 1;
 	ck_assert(seen);
 	st_resp_free(&r);
@@ -370,12 +352,12 @@ START_TEST(test_firewall_positional_rules)
 	    "enable=1&comment=block", NULL), 200);
 	rules = get("/cluster/firewall/rules", NULL);
 	ck_assert_int_eq((int)json_array_size(rules), 4);
-	ck_assert_str_eq(jstr(json_array_get(rules, 1), "comment"), "block");
+	ck_assert_str_eq(st_jstr(json_array_get(rules, 1), "comment"), "block");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rules, 1), "pos")), 1);
 	json_decref(rules);
 	ck_assert_int_eq(status_of("PUT", "/cluster/firewall/rules/3", "moveto=0", NULL), 200);
 	rules = get("/cluster/firewall/rules/0", NULL);
-	ck_assert_str_eq(jstr(rules, "macro"), "Ping");
+	ck_assert_str_eq(st_jstr(rules, "macro"), "Ping");
 	json_decref(rules);
 	ck_assert_int_eq(status_of("DELETE", "/cluster/firewall/rules/0", NULL, NULL), 200);
 	ck_assert_int_eq(status_of("GET", "/cluster/firewall/rules/9", NULL, NULL), 500);
@@ -383,7 +365,7 @@ START_TEST(test_firewall_positional_rules)
 	ck_assert_int_eq((int)json_array_size(rules), 2);
 	json_decref(rules);
 	rules = get("/cluster/firewall/options", NULL);
-	ck_assert_str_eq(jstr(rules, "policy_in"), "DROP");
+	ck_assert_str_eq(st_jstr(rules, "policy_in"), "DROP");
 	json_decref(rules);
 }
 END_TEST
@@ -401,7 +383,7 @@ START_TEST(test_generic_collections)
 	ck_assert_str_eq(msg, "backup 'job2' already exists\n");
 	free(msg);
 	job = get("/cluster/backup/job2", NULL);
-	ck_assert_str_eq(jstr(job, "vmid"), "105");
+	ck_assert_str_eq(st_jstr(job, "vmid"), "105");
 	json_decref(job);
 	ck_assert_int_eq(status_of("PUT", "/cluster/backup/job2", "delete=vmid&all=1", NULL), 200);
 	job = get("/cluster/backup/job2", NULL);
@@ -417,8 +399,8 @@ START_TEST(test_generic_collections)
 	free(msg);
 	/* digests of section-config items */
 	job = get("/cluster/firewall/aliases/jumphost", NULL);
-	ck_assert_ptr_nonnull(jstr(job, "digest"));
-	snprintf(form, sizeof form, "cidr=192.168.10.6&digest=%s", jstr(job, "digest"));
+	ck_assert_ptr_nonnull(st_jstr(job, "digest"));
+	snprintf(form, sizeof form, "cidr=192.168.10.6&digest=%s", st_jstr(job, "digest"));
 	json_decref(job);
 	ck_assert_int_eq(status_of("PUT", "/cluster/firewall/aliases/jumphost", form, NULL), 200);
 	ck_assert_int_eq(status_of("PUT", "/cluster/firewall/aliases/jumphost", form, &msg), 500);
@@ -428,7 +410,7 @@ START_TEST(test_generic_collections)
 	/* HA: "103" is normalised to "ct:103" */
 	ck_assert_int_eq(status_of("POST", "/cluster/ha/resources", "sid=103", NULL), 200);
 	job = get("/cluster/ha/resources/ct:103", NULL);
-	ck_assert_str_eq(jstr(job, "type"), "ct");
+	ck_assert_str_eq(st_jstr(job, "type"), "ct");
 	json_decref(job);
 	list = get("/cluster/resources", "type=vm");
 	{
@@ -437,7 +419,7 @@ START_TEST(test_generic_collections)
 		int seen = 0;
 		json_array_foreach(list, i, e)
 			if (json_integer_value(json_object_get(e, "vmid")) == 103) {
-				ck_assert_str_eq(jstr(e, "hastate"), "started");
+				ck_assert_str_eq(st_jstr(e, "hastate"), "started");
 				seen = 1;
 			}
 		ck_assert(seen);
@@ -455,14 +437,14 @@ START_TEST(test_cluster_views)
 	fresh();
 	res = get("/cluster/resources", NULL);
 	json_array_foreach(res, i, e) {
-		const char *t = jstr(e, "type");
+		const char *t = st_jstr(e, "type");
 		if (strcmp(t, "node") == 0)
 			nodes++;
 		else if (strcmp(t, "qemu") == 0 || strcmp(t, "lxc") == 0) {
 			vms++;
 			if (json_integer_value(json_object_get(e, "template")) == 1)
 				templ++;
-			ck_assert_ptr_nonnull(strchr(jstr(e, "id"), '/'));
+			ck_assert_ptr_nonnull(strchr(st_jstr(e, "id"), '/'));
 		} else if (strcmp(t, "storage") == 0)
 			storage++;
 		else if (strcmp(t, "pool") == 0)
@@ -505,7 +487,7 @@ START_TEST(test_every_get_has_its_shape)
 	ck_assert_ptr_nonnull(schema);
 	ops = json_object_get(schema, "operations");
 	json_array_foreach(ops, i, o) {
-		const char *path = jstr(o, "path"), *type;
+		const char *path = st_jstr(o, "path"), *type;
 		char url[1024];
 		size_t u = 0;
 		const char *p;
@@ -514,7 +496,7 @@ START_TEST(test_every_get_has_its_shape)
 		const char *pk;
 		int required_other = 0;
 
-		if (strcmp(jstr(o, "method"), "GET") != 0)
+		if (strcmp(st_jstr(o, "method"), "GET") != 0)
 			continue;
 		json_object_foreach(params, pk, pv) {
 			char brace[128];

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <curl/curl.h>
 
 #include "simtest.h"
@@ -245,4 +246,45 @@ st_wait_task(struct pxm_sim *sim, const char *surface, const char *node, const c
 		waited += 25;
 	}
 	return NULL;
+}
+
+void
+st_sim_up(struct pxm_sim **sim, const char *const *args)
+{
+	if (pxm_sim_start(sim, args) != 0) {
+		fprintf(stderr, "cannot start proximo-sim\n");
+		exit(1);
+	}
+}
+
+void
+st_sim_down(struct pxm_sim **sim)
+{
+	int rc = pxm_sim_stop(*sim);
+
+	*sim = NULL;
+	if (rc != 0) {
+		fprintf(stderr, "proximo-sim exited with %d (valgrind error or unclean exit)\n", rc);
+		exit(1);
+	}
+}
+
+void
+st_fresh(struct pxm_sim *sim)
+{
+	ck_assert_int_eq(pxm_sim_reset(sim), 0);
+	ck_assert_int_eq(pxm_sim_faults(sim, NULL), 0);
+	ck_assert_int_eq(pxm_sim_requests_clear(sim), 0);
+}
+
+void
+st_demo_profile(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/contrib/sim/profiles/demo.json", getenv("PXM_TOP_SRCDIR"));
+}
+
+const char *
+st_jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
 }

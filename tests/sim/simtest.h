@@ -54,4 +54,16 @@ json_t	*st_wait_task(struct pxm_sim *sim, const char *surface, const char *node,
 /** data member of a response (borrowed). */
 json_t	*st_data(const struct st_resp *r);
 
+/** A suite's simulator: start it with args (exits the suite on failure),
+ *  stop it (exits when it did not exit cleanly: a valgrind error, a crash),
+ *  and return it to its profile's state with no faults and no requests
+ *  logged, for the next test. */
+void	st_sim_up(struct pxm_sim **sim, const char *const *args);
+void	st_sim_down(struct pxm_sim **sim);
+void	st_fresh(struct pxm_sim *sim);
+/** The demo profile's path, for --profile. */
+void	st_demo_profile(char *buf, size_t size);
+/** A string member (borrowed) or NULL. */
+const char *st_jstr(const json_t *o, const char *k);
+
 #endif
