@@ -81,7 +81,7 @@ static void
 start(const char *const *over)
 {
 	char *argv[] = { getenv("PXM_PROXIMO"), NULL };
-	char plugdir[600];
+	char plugdir[600], slow_connect[64], slow_handshake[64];
 	const char *env[64];
 	char *own[32];
 	size_t n = 0, m = 0, i;
@@ -115,6 +115,17 @@ start(const char *const *over)
 	env[n++] = "PROXIMO_FORBID=";
 	env[n++] = "PROXIMO_RATE_MAX=";
 	env[n++] = "PROXIMO_APPROVAL=";
+	/* The ssh deadlines are set for native speed; under valgrind (which
+	 * check-valgrind announces with CK_TIMEOUT_MULTIPLIER) the key
+	 * exchange runs 20-50x slower, on a machine running other tests. */
+	if (getenv("CK_TIMEOUT_MULTIPLIER") && atoi(getenv("CK_TIMEOUT_MULTIPLIER")) > 1) {
+		snprintf(slow_connect, sizeof slow_connect, "PROXIMO_SSH_CONNECT_TIMEOUT=%d",
+		    10 * atoi(getenv("CK_TIMEOUT_MULTIPLIER")));
+		snprintf(slow_handshake, sizeof slow_handshake, "PROXIMO_SSH_HANDSHAKE_TIMEOUT=%d",
+		    10 * atoi(getenv("CK_TIMEOUT_MULTIPLIER")));
+		env[n++] = slow_connect;
+		env[n++] = slow_handshake;
+	}
 	for (i = 0; over && over[i] && n < 63; i++)
 		env[n++] = over[i];
 	env[n] = NULL;
