@@ -67,11 +67,23 @@ dist_check_SCRIPTS += hardening/check-hardening.sh hardening/check-hardening-sel
 #                             10 minutes each under valgrind; the parser
 #                             stays under valgrind in fuzz/replay_ledger
 #                             and the ledger suites
+#   exec/check_exec           twice in CI (about 1 start in 100 under
+#                             valgrind, never natively or under ASan), a
+#                             proximo died at start-up because one page of
+#                             pve.so (its .data end and .bss) held the
+#                             plugin file's own bytes again: the page was
+#                             re-read from the file, not written by a stray
+#                             pointer (docs/HARDENING.md); with the ssh key
+#                             exchange 20-50x slower it also timed out under
+#                             load.  The exec plugin's classifiers stay
+#                             under valgrind in exec/check_exec_classify,
+#                             the ssh transport in ssh/
 dist_check_SCRIPTS += hardening/valgrind-wrapper.sh
 EXTRA_DIST += hardening/valgrind.supp
 VALGRIND_TESTS = $(TESTS)
 VALGRIND_EXCLUDE = transport/deadline_test ledger/test_durability ledger/test_tamper \
-	sim/check_sim_pbs_pmg pve/check_pve_tools ledger/test_canon ledger/test_canon_portable
+	sim/check_sim_pbs_pmg pve/check_pve_tools ledger/test_canon ledger/test_canon_portable \
+	exec/check_exec
 check-valgrind:
 	@test -n "$(VALGRIND)" || { echo "check-valgrind needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 	rm -rf $(abs_builddir)/valgrind-logs
