@@ -476,6 +476,13 @@ pxm_cli_doctor(int argc, char **argv)
 	    flags);
 
 	/* 1. Configuration and TLS, as the transport sees it. */
+#ifndef PXM_HAVE_CURL
+	(void)cfg;
+	(void)ep;
+	flag(flags, "this proximo was built without the HTTPS transport (configure "
+	    "--without-curl): %s cannot be reached", product);
+	goto out;
+#else
 	pxm_error_clear(&err);
 	if (pxm_endpoint_new(&ep, &err, product) != PXM_OK) {
 		flag(flags, "%s", err.text);
@@ -500,6 +507,7 @@ pxm_cli_doctor(int argc, char **argv)
 		    "(PROXIMO_FINGERPRINT) or set PROXIMO_CA_BUNDLE");
 	if (json_is_string(json_object_get(desc, "token_error")))
 		flag(flags, "the token file cannot be used: %s", jstr(desc, "token_error"));
+#endif
 	if (pxm_config_get("PROXIMO_CONFIRM") && strcasecmp(pxm_config_get("PROXIMO_CONFIRM"),
 	    "oneshot") == 0)
 		flag(flags, "PROXIMO_CONFIRM=oneshot: confirm=true runs without a prior dry run (the "
@@ -599,7 +607,9 @@ out:
 	json_decref(desc);
 	json_decref(rep);
 	pxm_runtime_close(rt);
+#ifdef PXM_HAVE_CURL
 	pxm_endpoint_free(ep);
+#endif
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "transport/libs.h"
 #include "util/error.h"
 
+#if defined(PXM_HAVE_CURL) || defined(PXM_HAVE_SSH2)
 /* One library's load, run once: its result and, on failure, why. */
 struct lib_load {
 	pthread_once_t	once;
@@ -65,6 +66,7 @@ open_and_resolve(struct lib_load *ll, const char *soname, const char *what,
 	}
 	return 1;
 }
+#endif
 
 #ifdef PXM_HAVE_CURL
 struct pxm_libcurl pxm_libcurl;

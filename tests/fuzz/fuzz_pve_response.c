@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -188,6 +189,28 @@ serve(SSL *ssl)
 	}
 }
 
+/* Connections being served.  At exit the runtime closes the transport's
+ * connections first (its atexit handler was registered later, so it runs
+ * earlier); wait_connections() then lets each serving thread see the close
+ * and free its SSL, or valgrind reports them lost. */
+static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conn_cv = PTHREAD_COND_INITIALIZER;
+static int live_connections;
+
+static void
+wait_connections(void)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	pthread_mutex_lock(&conn_mu);
+	while (live_connections > 0 &&
+	    pthread_cond_timedwait(&conn_cv, &conn_mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&conn_mu);
+}
+
 /* One thread per connection: the transport may hold several at once. */
 static void *
 connection(void *arg)
@@ -205,6 +228,10 @@ connection(void *arg)
 		SSL_free(ssl);
 	}
 	close(fd);
+	pthread_mutex_lock(&conn_mu);
+	live_connections--;
+	pthread_cond_signal(&conn_cv);
+	pthread_mutex_unlock(&conn_mu);
 	return NULL;
 }
 
@@ -217,10 +244,17 @@ responder(void *arg)
 	for (;;) {
 		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
-		if (pthread_create(&t, NULL, connection, (void *)(intptr_t)fd) != 0)
+		pthread_mutex_lock(&conn_mu);
+		live_connections++;
+		pthread_mutex_unlock(&conn_mu);
+		if (pthread_create(&t, NULL, connection, (void *)(intptr_t)fd) != 0) {
 			close(fd);
-		else
+			pthread_mutex_lock(&conn_mu);
+			live_connections--;
+			pthread_mutex_unlock(&conn_mu);
+		} else {
 			pthread_detach(t);
+		}
 	}
 	return NULL;
 }
@@ -273,6 +307,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	memset(&cert, 0, sizeof cert);
 	FUZZ_CHECK(sim_cert_generate(&cert, err, sizeof err) == 0, "certificate: %s", err);
 	start_responder(&cert);
+	atexit(wait_connections);
 	snprintf(p, sizeof p, "https://127.0.0.1:%d/api2/json", port);
 	setenv("PROXIMO_API_BASE_URL", p, 1);
 	setenv("PROXIMO_FINGERPRINT", cert.fingerprint, 1);
